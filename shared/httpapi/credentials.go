@@ -1,0 +1,36 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/uriba-live/uriba/shared/credential"
+)
+
+// Credentials holds what the credential endpoints need.
+type Credentials struct {
+	Issuer    *credential.Issuer
+	Merchants MerchantKeys
+}
+
+// Register adds the credential endpoints to rt:
+//
+//	POST /v1/users/{userId}/usersig  (merchant) import the account into IM and return a UserSig
+func (c Credentials) Register(rt *Router) {
+	rt.Handle("POST /v1/users/{userId}/usersig", c.Merchants.Require(c.issueUserSig))
+}
+
+func (c Credentials) issueUserSig(w http.ResponseWriter, r *http.Request) error {
+	userID := r.PathValue("userId")
+	if err := ValidateUserID(userID); err != nil {
+		return err
+	}
+	var empty struct{}
+	if err := DecodeJSON(r, &empty, true); err != nil {
+		return err
+	}
+	sig, err := c.Issuer.IssueUserSig(r.Context(), userID)
+	if err != nil {
+		return err
+	}
+	return WriteJSON(w, http.StatusOK, sig)
+}

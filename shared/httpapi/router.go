@@ -1,0 +1,116 @@
+package httpapi
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/uriba-live/uriba/shared/live"
+)
+
+// MaxBodyBytes is the largest request body any endpoint reads.
+const MaxBodyBytes = 1 << 20
+
+// HandlerFunc is an endpoint: it writes a reply, or returns an error that the Router turns into a
+// problem document.
+type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// Router routes requests with net/http patterns and gives every failure, including unknown routes
+// and wrong methods, the same problem+json shape.
+type Router struct {
+	mux    *http.ServeMux
+	logger *slog.Logger
+}
+
+// NewRouter returns a Router that serves GET /healthz and logs through logger.
+func NewRouter(logger *slog.Logger) *Router {
+	rt := &Router{mux: http.NewServeMux(), logger: logger}
+	rt.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))
+	})
+	return rt
+}
+
+// Handle registers an endpoint for a pattern such as "POST /v1/users/{userId}/usersig".
+func (rt *Router) Handle(pattern string, h HandlerFunc) {
+	rt.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			rt.fail(w, r, err)
+		}
+	})
+}
+
+// Mount serves every request under prefix (for example "/v4/") with h, as it is.
+func (rt *Router) Mount(prefix string, h http.Handler) {
+	rt.mux.Handle(prefix, h)
+}
+
+// ServeHTTP routes r. Bodies are capped at MaxBodyBytes, panics become internal errors, and the
+// mux's own 404 and 405 replies become problem documents.
+func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			rt.logger.Error("handler panicked", "method", r.Method, "path", r.URL.Path, "panic", v)
+			WriteError(w, live.Errorf(live.EInternal, "An internal error occurred."))
+		}
+	}()
+	if r.ContentLength > MaxBodyBytes {
+		WriteError(w, live.Errorf(live.ETooLarge, "The request body exceeds %d bytes.", MaxBodyBytes))
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	h, pattern := rt.mux.Handler(r)
+	if pattern == "" {
+		rt.unrouted(w, r, h)
+		return
+	}
+	h.ServeHTTP(w, r)
+}
+
+// unrouted replays the mux's own answer for a request no pattern accepts, keeping its status and
+// Allow header but replacing its plain-text body with a problem document.
+func (rt *Router) unrouted(w http.ResponseWriter, r *http.Request, h http.Handler) {
+	rec := &statusRecorder{header: http.Header{}}
+	h.ServeHTTP(rec, r)
+	switch rec.status {
+	case http.StatusMethodNotAllowed:
+		w.Header().Set("Allow", rec.header.Get("Allow"))
+		WriteError(w, live.Errorf(live.EMethodNotAllowed, "%s is not allowed on %s.", r.Method, r.URL.Path))
+	case http.StatusNotFound, 0:
+		WriteError(w, live.Errorf(live.ENotFound, "No route matches %s %s.", r.Method, r.URL.Path))
+	default: // redirects for cleaned paths
+		for k, v := range rec.header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.status)
+	}
+}
+
+func (rt *Router) fail(w http.ResponseWriter, r *http.Request, err error) {
+	code := live.ErrorCode(err)
+	status := StatusFor(code)
+	level := slog.LevelInfo
+	if status >= 500 {
+		level = slog.LevelError
+	}
+	rt.logger.Log(r.Context(), level, "request failed", "method", r.Method, "path", r.URL.Path,
+		"status", status, "code", code, "err", err)
+	WriteError(w, err)
+}
+
+type statusRecorder struct {
+	header http.Header
+	status int
+}
+
+func (s *statusRecorder) Header() http.Header { return s.header }
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return len(b), nil
+}
+func (s *statusRecorder) WriteHeader(code int) { s.status = code }
