@@ -62,12 +62,12 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
-	h, pattern := rt.mux.Handler(r)
-	if pattern == "" {
+	if h, pattern := rt.mux.Handler(r); pattern == "" {
 		rt.unrouted(w, r, h)
 		return
 	}
-	h.ServeHTTP(w, r)
+	rt.mux.ServeHTTP(w, r) // matches again, and sets the path values the handler reads
+
 }
 
 // unrouted replays the mux's own answer for a request no pattern accepts, keeping its status and

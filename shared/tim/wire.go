@@ -1,6 +1,9 @@
 package tim
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"strconv"
+)
 
 // ActionStatus values of IM's reply envelope.
 const (
@@ -254,4 +257,32 @@ type UserProfile struct {
 	ProfileItem []ProfileItem `json:"ProfileItem"`
 	ResultCode  int           `json:"ResultCode"`
 	ResultInfo  string        `json:"ResultInfo"`
+}
+
+// StringProfileItem returns a profile item with a string value, such as a nickname or an
+// app-defined field.
+func StringProfileItem(tag, value string) ProfileItem {
+	b, _ := json.Marshal(value)
+	return ProfileItem{Tag: tag, Value: b}
+}
+
+// IntProfileItem returns a profile item with an integer value, such as TagLevel.
+func IntProfileItem(tag string, value int64) ProfileItem {
+	return ProfileItem{Tag: tag, Value: strconv.AppendInt(nil, value, 10)}
+}
+
+// StringValue decodes a string value; ok is false for any other value.
+func (p ProfileItem) StringValue() (s string, ok bool) {
+	if err := json.Unmarshal(p.Value, &s); err != nil {
+		return "", false
+	}
+	return s, true
+}
+
+// IntValue decodes an integer value; ok is false for any other value.
+func (p ProfileItem) IntValue() (n int64, ok bool) {
+	if err := json.Unmarshal(p.Value, &n); err != nil {
+		return 0, false
+	}
+	return n, true
 }

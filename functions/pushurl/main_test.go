@@ -1,0 +1,278 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tencentyun/tls-sig-api-v2-golang/tencentyun"
+	"github.com/uriba-live/uriba/shared/runtime"
+	"github.com/uriba-live/uriba/shared/standin"
+)
+
+const (
+	appID       = 1400000042
+	secretKey   = "5f1e2d3c4b5a69788796a5b4c3d2e1f05f1e2d3c4b5a69788796a5b4c3d2e1f0"
+	admin       = "administrator"
+	merchantKey = "mk_pushurl_test"
+)
+
+// testEnv starts the IM stand-in on loopback and returns the function's environment pointed at it.
+func testEnv(t *testing.T) (map[string]string, *standin.IM) {
+	t.Helper()
+	im, err := standin.New(standin.Config{SDKAppID: appID, SecretKey: secretKey, Admin: admin,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(im.Handler())
+	t.Cleanup(func() { srv.Close(); im.Close() })
+	sum := sha256.Sum256([]byte(merchantKey))
+	return map[string]string{
+		"IM_SDKAPPID": fmt.Sprint(appID), "IM_SECRET_KEY": secretKey, "IM_ADMIN": admin,
+		"IM_BASE_URL": srv.URL, "MERCHANT_KEY_SHA256": hex.EncodeToString(sum[:]),
+	}, im
+}
+
+func fixture(t *testing.T, name, key string) json.RawMessage {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bytes.ReplaceAll(b, []byte("{{MERCHANT_KEY}}"), []byte(key))
+}
+
+// platformReply is the part of a Lambda or SCF HTTP reply these tests read.
+type platformReply struct {
+	StatusCode      int               `json:"statusCode"`
+	Headers         map[string]string `json:"headers"`
+	Body            string            `json:"body"`
+	IsBase64Encoded bool              `json:"isBase64Encoded"`
+}
+
+func invoke(t *testing.T, h runtime.EventHandler, event json.RawMessage) platformReply {
+	t.Helper()
+	out, err := h(context.Background(), event)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := json.Marshal(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r platformReply
+	if err := json.Unmarshal(raw, &r); err != nil {
+		t.Fatalf("reply %s: %v", raw, err)
+	}
+	if r.IsBase64Encoded {
+		b, _ := base64.StdEncoding.DecodeString(r.Body)
+		r.Body = string(b)
+	}
+	return r
+}
+
+// checkUserSig asserts that body is a UserSig reply for userID that verifies with the app's key.
+func checkUserSig(t *testing.T, body, userID string) {
+	t.Helper()
+	var got struct {
+		UserID   string `json:"userId"`
+		SDKAppID int    `json:"sdkAppId"`
+		UserSig  string `json:"userSig"`
+	}
+	if err := json.Unmarshal([]byte(body), &got); err != nil {
+		t.Fatalf("body %q: %v", body, err)
+	}
+	if got.UserID != userID || got.SDKAppID != appID {
+		t.Fatalf("reply %s", body)
+	}
+	if err := tencentyun.VerifyUserSig(appID, secretKey, userID, got.UserSig, time.Now()); err != nil {
+		t.Fatalf("UserSig does not verify: %v", err)
+	}
+}
+
+func newTestFunction(t *testing.T, env map[string]string) runtime.Function {
+	t.Helper()
+	fn, err := newFunction(func(k string) string { return env[k] }, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fn
+}
+
+func TestUserSigThroughLambdaFunctionURL(t *testing.T) {
+	env, im := testEnv(t)
+	h := runtime.LambdaHandler(newTestFunction(t, env))
+
+	r := invoke(t, h, fixture(t, "usersig-lambda-url.json", merchantKey))
+	if r.StatusCode != 200 {
+		t.Fatalf("status %d: %s", r.StatusCode, r.Body)
+	}
+	checkUserSig(t, r.Body, "mei")
+	if _, ok := im.Profile("mei"); !ok {
+		t.Fatal("the account was not imported into IM")
+	}
+
+	r = invoke(t, h, fixture(t, "usersig-lambda-url.json", "mk_wrong"))
+	if r.StatusCode != 401 || r.Headers["Content-Type"] != "application/problem+json" || !strings.Contains(r.Body, `"unauthorized"`) {
+		t.Fatalf("wrong key: %d %v %s", r.StatusCode, r.Headers, r.Body)
+	}
+}
+
+func TestUserSigThroughSCFAPIGateway(t *testing.T) {
+	env, im := testEnv(t)
+	h := runtime.SCFHandler(newTestFunction(t, env))
+
+	r := invoke(t, h, fixture(t, "usersig-scf-apigw.json", merchantKey))
+	if r.StatusCode != 200 {
+		t.Fatalf("status %d: %s", r.StatusCode, r.Body)
+	}
+	checkUserSig(t, r.Body, "mei")
+	if _, ok := im.Profile("mei"); !ok {
+		t.Fatal("the account was not imported into IM")
+	}
+	r = invoke(t, h, fixture(t, "usersig-scf-apigw.json", ""))
+	if r.StatusCode != 401 {
+		t.Fatalf("no key: %d %s", r.StatusCode, r.Body)
+	}
+}
+
+func TestIMUnreachableIsABadGateway(t *testing.T) {
+	env, _ := testEnv(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env["IM_BASE_URL"] = "http://" + ln.Addr().String()
+	ln.Close() // nothing listens there now
+	h := runtime.LambdaHandler(newTestFunction(t, env))
+	r := invoke(t, h, fixture(t, "usersig-lambda-url.json", merchantKey))
+	if r.StatusCode != 502 || !strings.Contains(r.Body, `"im_unavailable"`) {
+		t.Fatalf("unreachable IM: %d %s", r.StatusCode, r.Body)
+	}
+}
+
+func TestConfigurationProblemsAreReportedTogether(t *testing.T) {
+	_, err := newFunction(func(string) string { return "" }, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err == nil {
+		t.Fatal("started without configuration")
+	}
+	for _, name := range []string{"IM_SDKAPPID", "IM_SECRET_KEY", "MERCHANT_KEY_SHA256"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("the error does not name %s: %v", name, err)
+		}
+	}
+}
+
+// TestUnderLambdaRuntimeEmulator builds the function as it is deployed and runs it under
+// aws-lambda-rie, which speaks the Lambda Runtime API to it on loopback.
+func TestUnderLambdaRuntimeEmulator(t *testing.T) {
+	rie := lookTool(t, "aws-lambda-rie")
+	env, _ := testEnv(t)
+	dir := t.TempDir()
+	bootstrap := filepath.Join(dir, "bootstrap")
+	build := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", bootstrap, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	addr, apiAddr := freeAddr(t), freeAddr(t)
+	cmd := exec.Command(rie, "--runtime-interface-emulator-address", addr, "--runtime-api-address", apiAddr, bootstrap)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+
+	url := "http://" + addr + "/2015-03-31/functions/function/invocations"
+	event := fixture(t, "usersig-lambda-url.json", merchantKey)
+	var resp *http.Response
+	var err error
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if resp, err = http.Post(url, "application/json", bytes.NewReader(event)); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatalf("the emulator did not answer: %v\n%s", err, logs.String())
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var r platformReply
+	if err := json.Unmarshal(raw, &r); err != nil || r.StatusCode != 200 {
+		t.Fatalf("invocation reply %s (%v)\n%s", raw, err, logs.String())
+	}
+	checkUserSig(t, r.Body, "mei")
+}
+
+// lookTool finds an installed test tool; scripts/tools installs them. Without it the test fails
+// under scripts/test (URIBA_INTEGRATION set) and is skipped in a plain go test.
+func lookTool(t *testing.T, name string) string {
+	t.Helper()
+	if p, err := exec.LookPath(name); err == nil {
+		return p
+	}
+	gopath, _ := exec.Command("go", "env", "GOPATH").Output()
+	if p := filepath.Join(strings.TrimSpace(string(gopath)), "bin", name); fileExists(p) {
+		return p
+	}
+	if os.Getenv("URIBA_INTEGRATION") != "" {
+		t.Fatalf("%s is not installed: run scripts/tools", name)
+	}
+	t.Skipf("%s is not installed: run scripts/tools", name)
+	return ""
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func TestIMRateLimitedIsServiceUnavailable(t *testing.T) {
+	env, _ := testEnv(t)
+	calls := 0
+	limited := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		_, _ = io.WriteString(w, `{"ActionStatus":"FAIL","ErrorCode":60007,"ErrorInfo":"REST API frequency limit"}`)
+	}))
+	defer limited.Close()
+	env["IM_BASE_URL"] = limited.URL
+	h := runtime.LambdaHandler(newTestFunction(t, env))
+	r := invoke(t, h, fixture(t, "usersig-lambda-url.json", merchantKey))
+	if r.StatusCode != 503 || !strings.Contains(r.Body, `"im_rate_limited"`) || r.Headers["Retry-After"] == "" {
+		t.Fatalf("rate-limited IM: %d %v %s", r.StatusCode, r.Headers, r.Body)
+	}
+	if calls < 2 {
+		t.Fatalf("IM was called %d times: a rate-limited call must be retried", calls)
+	}
+}

@@ -1,0 +1,29 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+func printBanner(w io.Writer, s *settings) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "uriba dev server listening on %s\n\n", s.baseURL)
+	fmt.Fprintf(&b, "  API              %s/v1/…\n", s.baseURL)
+	fmt.Fprintf(&b, "  health           %s/healthz\n", s.baseURL)
+	if s.realIM {
+		fmt.Fprintf(&b, "  IM               %s (real Tencent IM)\n", s.Getenv("IM_BASE_URL"))
+	} else {
+		fmt.Fprintf(&b, "  IM stand-in REST %s/v4/…\n", s.baseURL)
+		fmt.Fprintf(&b, "  viewer client    %s/standin/… (see docs/standin.md)\n", s.baseURL)
+	}
+	fmt.Fprintf(&b, "  IM app           SDKAppID %s, admin %s\n", s.Getenv("IM_SDKAPPID"), s.Getenv("IM_ADMIN"))
+	fmt.Fprintf(&b, "  store            %s\n", s.Getenv("STORE"))
+	if len(s.generated) > 0 {
+		fmt.Fprintf(&b, "  generated        %s (set them to keep them across restarts)\n", strings.Join(s.generated, ", "))
+	}
+	fmt.Fprintf(&b, "\nMerchant key: %s\n\nTry:\n", s.merchantKey)
+	fmt.Fprintf(&b, "  curl -s -X POST -H 'Authorization: Bearer %s' %s/v1/users/viewer1/usersig\n\n", s.merchantKey, s.baseURL)
+	fmt.Fprintln(&b, "Press Ctrl-C to stop.")
+	_, _ = io.WriteString(w, b.String())
+}

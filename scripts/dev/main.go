@@ -1,0 +1,61 @@
+// Command dev runs every uriba function on one address, with the IM stand-in and the embedded bolt
+// store, so that uriba can be tried on a laptop without a cloud account:
+//
+//	go run ./scripts/dev
+//
+// Settings come from the environment as in production (see DESIGN.md, Configuration); what is
+// unset gets a development default, and generated secrets are printed only for the local app.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "dev:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
+	settings := newSettings(getenv)
+	ln, err := net.Listen("tcp", settings.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (set URIBA_ADDR to use another address): %w", settings.addr, err)
+	}
+	defer ln.Close()
+	settings.setBaseURL("http://" + ln.Addr().String())
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: settings.logLevel()}))
+
+	srv, err := newServer(settings, logger)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	printBanner(stdout, settings)
+	return srv.Serve(ctx, ln)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func sha256Hex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}

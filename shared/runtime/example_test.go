@@ -1,0 +1,50 @@
+package runtime_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/uriba-live/uriba/shared/runtime"
+)
+
+// A function's main builds its handlers and hands them to Run, which picks the platform from the
+// environment: the same binary serves a function URL on Lambda, an API gateway trigger on SCF, or
+// 127.0.0.1:8080 on a laptop.
+func ExampleRun() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"ok":true}`)
+	})
+	f := runtime.Function{
+		Name: "levelupdater",
+		HTTP: mux,
+		Event: func(ctx context.Context, event json.RawMessage) (any, error) {
+			var batch events.SQSEvent
+			if err := json.Unmarshal(event, &batch); err != nil {
+				return nil, err
+			}
+			var failed events.SQSEventResponse
+			for _, m := range batch.Records {
+				logger.InfoContext(ctx, "activity", "id", m.MessageId)
+			}
+			return failed, nil
+		},
+	}
+	if err := runtime.Run(ctx, f, os.Getenv, logger); err != nil {
+		logger.Error("function stopped", "err", err)
+		os.Exit(1)
+	}
+}

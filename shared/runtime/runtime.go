@@ -1,0 +1,215 @@
+// Package runtime runs one uriba function unchanged on AWS Lambda, on Tencent SCF (as an event
+// function or a web function) and on a laptop as a plain net/http server.
+//
+// A function hands Run its http.Handler and, when it also consumes queue messages or timers, an
+// EventHandler. On Lambda and on SCF event functions each HTTP event (a Lambda function URL or API
+// Gateway request, an SCF API gateway or function URL request) is converted to an *http.Request,
+// served by the handler, and the recorded response converted back to the reply the platform
+// expects; every other event goes to the EventHandler as raw JSON. Locally and on SCF web
+// functions the handler is served by net/http directly.
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/tencentyun/scf-go-lib/cloudfunction"
+)
+
+// Function is what a uriba function hands to Run.
+type Function struct {
+	// Name names the function in logs and errors.
+	Name string
+	// HTTP serves HTTP events and the local or web-function server. It may be nil for functions
+	// that only consume events.
+	HTTP http.Handler
+	// Event receives non-HTTP events (SQS batches, schedules, SCF timers) as raw JSON. It is
+	// optional.
+	Event EventHandler
+}
+
+// EventHandler handles one non-HTTP event and returns the JSON reply the platform expects (e.g. an
+// SQSEventResponse).
+type EventHandler func(ctx context.Context, event json.RawMessage) (any, error)
+
+// Platform names where a function runs. Its values are the ones URIBA_RUNTIME accepts.
+type Platform string
+
+// The platforms Run knows.
+const (
+	// Lambda is AWS Lambda, reached through the Lambda runtime API.
+	Lambda Platform = "lambda"
+	// SCF is a Tencent SCF event function, invoked through scf-go-lib.
+	SCF Platform = "scf"
+	// SCFWeb is a Tencent SCF web function: a plain HTTP server on port 9000.
+	SCFWeb Platform = "scf-web"
+	// Local is a plain HTTP server, for development and for any other host.
+	Local Platform = "http"
+)
+
+// Default listen addresses for the HTTP server platforms.
+const (
+	defaultLocalAddr  = "127.0.0.1:8080"
+	defaultSCFWebAddr = "0.0.0.0:9000"
+)
+
+// Server limits for the local and SCF web server.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 60 * time.Second
+	writeTimeout      = 60 * time.Second
+	idleTimeout       = 120 * time.Second
+	maxHeaderBytes    = 1 << 20
+	shutdownTimeout   = 10 * time.Second
+)
+
+// Detect reports the platform the environment names. URIBA_RUNTIME, when set, wins (lambda, scf,
+// scf-web or http; another value is returned as is and refused by Run). Otherwise
+// AWS_LAMBDA_RUNTIME_API means Lambda, _LAMBDA_SERVER_PORT (where scf-go-lib listens) means an SCF
+// event function, and anything else means a local HTTP server.
+func Detect(getenv func(string) string) Platform {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	if v := strings.ToLower(strings.TrimSpace(getenv("URIBA_RUNTIME"))); v != "" {
+		return Platform(v)
+	}
+	if getenv("AWS_LAMBDA_RUNTIME_API") != "" {
+		return Lambda
+	}
+	if getenv("_LAMBDA_SERVER_PORT") != "" {
+		return SCF
+	}
+	return Local
+}
+
+// Run serves f on the platform the environment names until ctx is done (local and SCF web) or
+// forever (Lambda, SCF event). It returns an error when the environment or f cannot work together,
+// when the listener cannot be opened, or when a graceful shutdown does not finish in time. Signal
+// handling is the caller's job, typically through signal.NotifyContext. A nil getenv means
+// os.Getenv and a nil logger means slog.Default().
+func Run(ctx context.Context, f Function, getenv func(string) string, logger *slog.Logger) error {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	if logger == nil {
+		logger = slog.Default()
+	}
+	if f.HTTP == nil && f.Event == nil {
+		return fmt.Errorf("runtime: function %q has neither an HTTP nor an Event handler", f.Name)
+	}
+	p := Detect(getenv)
+	switch p {
+	case Lambda:
+		if getenv("AWS_LAMBDA_RUNTIME_API") == "" {
+			return fmt.Errorf("runtime: function %q: platform lambda needs AWS_LAMBDA_RUNTIME_API, which is not set", f.Name)
+		}
+		logger.InfoContext(ctx, "function starting", "function", f.Name, "platform", p)
+		// The Lambda library takes an Invoke([]byte) handler without reflection, and never returns.
+		lambda.StartWithOptions(invoker{h: LambdaHandler(f), name: f.Name, logger: logger}, lambda.WithContext(ctx))
+		return errors.New("runtime: the Lambda runtime loop returned")
+	case SCF:
+		if getenv("_LAMBDA_SERVER_PORT") == "" {
+			return fmt.Errorf("runtime: function %q: platform scf needs _LAMBDA_SERVER_PORT, which is not set", f.Name)
+		}
+		logger.InfoContext(ctx, "function starting", "function", f.Name, "platform", p)
+		// scf-go-lib serves its RPC protocol on _LAMBDA_SERVER_PORT and never returns.
+		cloudfunction.StartHandler(invoker{h: SCFHandler(f), name: f.Name, logger: logger})
+		return errors.New("runtime: the SCF function server returned")
+	case SCFWeb, Local:
+		addr := getenv("URIBA_ADDR")
+		if addr == "" {
+			addr = defaultLocalAddr
+			if p == SCFWeb {
+				addr = defaultSCFWebAddr
+			}
+		}
+		if f.HTTP == nil {
+			return fmt.Errorf("runtime: function %q has no HTTP handler to serve on %s (platform %s)", f.Name, addr, p)
+		}
+		var lc net.ListenConfig
+		ln, err := lc.Listen(ctx, "tcp", addr)
+		if err != nil {
+			return fmt.Errorf("runtime: function %q: %w", f.Name, err)
+		}
+		logger.InfoContext(ctx, "function listening", "function", f.Name, "platform", p, "addr", ln.Addr().String())
+		return Serve(ctx, ln, f.HTTP, logger)
+	default:
+		return fmt.Errorf("runtime: URIBA_RUNTIME=%q is not one of %s, %s, %s, %s", string(p), Lambda, SCF, SCFWeb, Local)
+	}
+}
+
+// Serve runs an HTTP server for h on ln until ctx is done, then shuts it down gracefully. Run uses
+// it for the local and SCF web platforms; the dev server uses it with a listener of its own.
+func Serve(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger) error {
+	srv := &http.Server{
+		Handler:           limitBody(h),
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		// Requests keep ctx's values but are not cancelled with it: a shutdown lets them finish.
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("runtime: serve: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	<-served // Serve returns http.ErrServerClosed as soon as Shutdown starts.
+	if err != nil {
+		_ = srv.Close()
+		return fmt.Errorf("runtime: shutdown: %w", err)
+	}
+	logger.InfoContext(sctx, "server stopped", "addr", ln.Addr().String())
+	return nil
+}
+
+// limitBody refuses request bodies over maxBodyBytes, so that a request that would be too large
+// for Lambda fails the same way locally: a declared length over the limit gets 413 before h runs,
+// and a chunked body is cut off at the limit.
+func limitBody(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > maxBodyBytes {
+			writeProblem(w, http.StatusRequestEntityTooLarge, codeTooLarge, tooLargeDetail)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+		h.ServeHTTP(w, r)
+	})
+}
+
+// invoker adapts an EventHandler to the Invoke([]byte) interface both aws-lambda-go and
+// scf-go-lib accept, so neither library reflects on the handler for each invocation.
+type invoker struct {
+	h      EventHandler
+	name   string
+	logger *slog.Logger
+}
+
+// Invoke handles one invocation payload and encodes the reply.
+func (i invoker) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	reply, err := i.h(ctx, payload)
+	if err != nil {
+		i.logger.ErrorContext(ctx, "invocation failed", "function", i.name, "err", err)
+		return nil, err
+	}
+	return json.Marshal(reply)
+}
