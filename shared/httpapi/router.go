@@ -19,6 +19,7 @@ type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
 type Router struct {
 	mux    *http.ServeMux
 	logger *slog.Logger
+	routes []string
 }
 
 // NewRouter returns a Router that serves GET /healthz and logs through logger.
@@ -33,11 +34,18 @@ func NewRouter(logger *slog.Logger) *Router {
 
 // Handle registers an endpoint for a pattern such as "POST /v1/users/{userId}/usersig".
 func (rt *Router) Handle(pattern string, h HandlerFunc) {
+	rt.routes = append(rt.routes, pattern)
 	rt.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		if err := h(w, r); err != nil {
 			rt.fail(w, r, err)
 		}
 	})
+}
+
+// Routes returns the patterns registered with Handle, in registration order, so that tests can
+// hold the API's documentation to what is really served.
+func (rt *Router) Routes() []string {
+	return append([]string{"GET /healthz"}, rt.routes...)
 }
 
 // Mount serves every request under prefix (for example "/v4/") with h, as it is.
