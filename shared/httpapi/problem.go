@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/uriba-live/uriba/shared/live"
+	"github.com/uriba-live/uriba/shared/store"
 	"github.com/uriba-live/uriba/shared/tim"
 )
 
@@ -27,6 +28,10 @@ var statusOf = map[string]int{
 	tim.ErrorCodeNotFound:    http.StatusNotFound,
 	tim.ErrorCodeInvalid:     http.StatusUnprocessableEntity,
 	tim.ErrorCodeRejected:    http.StatusBadGateway,
+	store.CodeUnavailable:    http.StatusServiceUnavailable,
+	store.CodeInvalid:        http.StatusInternalServerError,
+	store.CodeWrongKind:      http.StatusInternalServerError,
+	store.CodeFailed:         http.StatusInternalServerError,
 }
 
 // titleOf gives each status a short human title for the problem document.
@@ -54,15 +59,19 @@ func StatusFor(code string) int {
 func WriteError(w http.ResponseWriter, err error) {
 	code := live.ErrorCode(err)
 	status := StatusFor(code)
+	detail := live.ErrorMessage(err)
 	if status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "1")
+		if code == store.CodeUnavailable {
+			detail = "The store is unavailable; try again shortly."
+		}
 	}
 	writeProblem(w, Problem{
 		Type:   "urn:uriba:problem:" + code,
 		Title:  titleOf(status),
 		Status: status,
 		Code:   code,
-		Detail: live.ErrorMessage(err),
+		Detail: detail,
 	})
 }
 

@@ -48,16 +48,17 @@ func ErrorCode(err error) string {
 	return EInternal
 }
 
-// ErrorMessage returns the caller-facing message of err. Errors without a code get a generic
-// message, so that internal details never leak.
+// ErrorMessage returns the caller-facing message of err: the message of an *Error, or of an
+// adapter error that offers one through a PublicMessage method. Any other error gets a generic
+// message, so that internal details such as hosts, keys or store layouts never leak.
 func ErrorMessage(err error) string {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Message
 	}
-	var c interface{ ErrorCode() string }
-	if errors.As(err, &c) {
-		return err.Error()
+	var p interface{ PublicMessage() string }
+	if errors.As(err, &p) {
+		return p.PublicMessage()
 	}
 	return "An internal error occurred."
 }

@@ -10,6 +10,14 @@ type upstreamError struct{}
 
 func (upstreamError) Error() string     { return "im: send_group_msg: ErrorCode 60007" }
 func (upstreamError) ErrorCode() string { return "im_rate_limited" }
+func (upstreamError) PublicMessage() string {
+	return "Tencent IM is rate limiting; try again shortly."
+}
+
+type storeError struct{}
+
+func (storeError) Error() string     { return "store: dial tcp 10.1.2.3:6379: connection refused" }
+func (storeError) ErrorCode() string { return "store_unavailable" }
 
 func TestErrorCodeAndMessage(t *testing.T) {
 	cases := []struct {
@@ -18,7 +26,8 @@ func TestErrorCodeAndMessage(t *testing.T) {
 	}{
 		{Errorf(EConflict, "The room has ended."), EConflict, "The room has ended."},
 		{fmt.Errorf("set status: %w", Errorf(ENotFound, "No room r1.")), ENotFound, "No room r1."},
-		{fmt.Errorf("pin: %w", upstreamError{}), "im_rate_limited", "pin: im: send_group_msg: ErrorCode 60007"},
+		{fmt.Errorf("pin: %w", upstreamError{}), "im_rate_limited", "Tencent IM is rate limiting; try again shortly."},
+		{fmt.Errorf("pin: %w", storeError{}), "store_unavailable", "An internal error occurred."},
 		{errors.New("dial tcp 10.1.2.3:6379: connection refused"), EInternal, "An internal error occurred."},
 	}
 	for _, c := range cases {

@@ -1,0 +1,86 @@
+// Command levelupdater credits viewer activities to levels exactly once and announces level-ups.
+// It consumes the activity queue: SQS batches on Lambda, asynchronous invocations carrying
+// {"activities":[…]} on SCF. It also serves GET /v1/users/{userId}/level.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/uriba-live/uriba/shared/compose"
+	"github.com/uriba-live/uriba/shared/config"
+	"github.com/uriba-live/uriba/shared/httpapi"
+	"github.com/uriba-live/uriba/shared/levels"
+	"github.com/uriba-live/uriba/shared/queue/scf"
+	"github.com/uriba-live/uriba/shared/queue/sqs"
+	"github.com/uriba-live/uriba/shared/runtime"
+	"github.com/uriba-live/uriba/shared/store/configured"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Getenv, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "levelupdater:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, getenv func(string) string, stderr io.Writer) error {
+	logger := slog.New(slog.NewJSONHandler(stderr, nil)).With("function", "levelupdater")
+	fn, closeStore, err := newFunction(ctx, getenv, logger)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	return runtime.Run(ctx, fn, getenv, logger)
+}
+
+// newFunction reads the configuration and assembles the function's handlers. The returned
+// function closes the store.
+func newFunction(ctx context.Context, getenv func(string) string, logger *slog.Logger) (runtime.Function, func() error, error) {
+	env := config.NewLoader(getenv)
+	imConfig := env.IM()
+	storeConfig := env.Store("")
+	merchants := httpapi.MerchantKeys{Digests: env.MerchantKeys()}
+	levelConfig := levels.ConfigFromEnv(env)
+	if err := env.Err(); err != nil {
+		return runtime.Function{}, nil, err
+	}
+	im, err := compose.IMClient(imConfig, logger)
+	if err != nil {
+		return runtime.Function{}, nil, err
+	}
+	kv, err := configured.Open(ctx, storeConfig)
+	if err != nil {
+		return runtime.Function{}, nil, err
+	}
+	levelConfig.Logger = logger
+	updater, err := levels.NewUpdater(kv, levels.IM{Client: im}, levelConfig)
+	if err != nil {
+		kv.Close()
+		return runtime.Function{}, nil, err
+	}
+
+	router := httpapi.NewRouter(logger)
+	httpapi.Levels{Reader: updater, Merchants: merchants}.Register(router)
+	fromSQS := sqs.Consumer{Applier: updater, Logger: logger}
+	fromSCF := scf.Consumer{Applier: updater, Logger: logger}
+	event := func(ctx context.Context, raw json.RawMessage) (any, error) {
+		switch {
+		case sqs.IsEvent(raw):
+			return fromSQS.Handle(ctx, raw)
+		case scf.IsEvent(raw):
+			return fromSCF.Handle(ctx, raw)
+		}
+		return nil, errors.New("levelupdater: the event is neither an SQS batch nor an activity event")
+	}
+	return runtime.Function{Name: "levelupdater", HTTP: router, Event: event}, kv.Close, nil
+}

@@ -1,0 +1,76 @@
+// Command productpublisher runs live rooms for merchant tools: it creates a room with its IM
+// group, changes its status, sets its notice and pins its current product, and serves the
+// OpenAPI document of uriba's HTTP API.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/uriba-live/uriba/shared/compose"
+	"github.com/uriba-live/uriba/shared/config"
+	"github.com/uriba-live/uriba/shared/httpapi"
+	"github.com/uriba-live/uriba/shared/rooms"
+	"github.com/uriba-live/uriba/shared/roomstats"
+	"github.com/uriba-live/uriba/shared/runtime"
+	"github.com/uriba-live/uriba/shared/store/configured"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Getenv, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "productpublisher:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, getenv func(string) string, stderr io.Writer) error {
+	logger := slog.New(slog.NewJSONHandler(stderr, nil)).With("function", "productpublisher")
+	fn, closeStore, err := newFunction(ctx, getenv, logger)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	return runtime.Run(ctx, fn, getenv, logger)
+}
+
+// newFunction reads the configuration and assembles the function's handler. The returned
+// function closes the store.
+func newFunction(ctx context.Context, getenv func(string) string, logger *slog.Logger) (runtime.Function, func() error, error) {
+	env := config.NewLoader(getenv)
+	imConfig := env.IM()
+	storeConfig := env.Store("")
+	merchants := httpapi.MerchantKeys{Digests: env.MerchantKeys()}
+	fields := rooms.LoadFields(env)
+	if err := env.Err(); err != nil {
+		return runtime.Function{}, nil, err
+	}
+	im, err := compose.IMClient(imConfig, logger)
+	if err != nil {
+		return runtime.Function{}, nil, err
+	}
+	kv, err := configured.Open(ctx, storeConfig)
+	if err != nil {
+		return runtime.Function{}, nil, err
+	}
+	service, err := rooms.New(kv, im, rooms.Config{Fields: fields, Stats: roomstats.New(kv, 0), Logger: logger})
+	if err != nil {
+		kv.Close()
+		return runtime.Function{}, nil, err
+	}
+
+	router := httpapi.NewRouter(logger)
+	httpapi.Rooms{
+		Service:     service,
+		Merchants:   merchants,
+		Idempotency: httpapi.Idempotency{Store: kv, Logger: logger},
+	}.Register(router)
+	router.Handle(httpapi.OpenAPIRoute, httpapi.OpenAPI())
+	return runtime.Function{Name: "productpublisher", HTTP: router}, kv.Close, nil
+}

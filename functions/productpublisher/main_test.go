@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/uriba-live/uriba/shared/httpapi"
+	"github.com/uriba-live/uriba/shared/runtime"
+	"github.com/uriba-live/uriba/shared/standin"
+)
+
+const (
+	appID       = 1400000043
+	secretKey   = "6a1e2d3c4b5a69788796a5b4c3d2e1f05f1e2d3c4b5a69788796a5b4c3d2e1f0"
+	admin       = "administrator"
+	merchantKey = "mk_productpublisher_test"
+)
+
+// testEnv starts the IM stand-in on loopback and returns the function's environment pointed at it
+// and at a bolt store in a temporary directory.
+func testEnv(t *testing.T) (map[string]string, *standin.IM) {
+	t.Helper()
+	im, err := standin.New(standin.Config{SDKAppID: appID, SecretKey: secretKey, Admin: admin,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(im.Handler())
+	t.Cleanup(func() { srv.Close(); im.Close() })
+	sum := sha256.Sum256([]byte(merchantKey))
+	return map[string]string{
+		"IM_SDKAPPID": fmt.Sprint(appID), "IM_SECRET_KEY": secretKey, "IM_ADMIN": admin,
+		"IM_BASE_URL": srv.URL, "MERCHANT_KEY_SHA256": hex.EncodeToString(sum[:]),
+		"STORE": "bolt:" + filepath.Join(t.TempDir(), "uriba.db"),
+	}, im
+}
+
+func newTestFunction(t *testing.T, env map[string]string) runtime.Function {
+	t.Helper()
+	fn, closeStore, err := newFunction(context.Background(), func(k string) string { return env[k] },
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { closeStore() })
+	return fn
+}
+
+func call(t *testing.T, h http.Handler, method, target, body string) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(method, target, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+merchantKey)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+func TestRoomLifecycleThroughTheFunction(t *testing.T) {
+	env, im := testEnv(t)
+	env["ROOM_FIELD_PRODUCT"] = "CUR_GOODS"
+	fn := newTestFunction(t, env)
+	steps := []struct {
+		method, target, body string
+		status               int
+	}{
+		{"POST", "/v1/rooms", `{"roomId":"spring-sale","title":"Spring sale","anchorId":"anchor_1"}`, 201},
+		{"PUT", "/v1/rooms/spring-sale/status", `{"status":"live"}`, 200},
+		{"POST", "/v1/rooms/spring-sale/products", `{"productId":"sku-1","name":"Matcha","price":"1980","currency":"JPY"}`, 200},
+		{"PUT", "/v1/rooms/spring-sale/notice", `{"notice":"Free shipping today"}`, 200},
+		{"GET", "/v1/rooms/spring-sale", "", 200},
+		{"GET", "/v1/rooms?status=live", "", 200},
+		{"GET", "/v1/rooms/spring-sale/summary", "", 200},
+		{"PUT", "/v1/rooms/spring-sale/status", `{"status":"created"}`, 409},
+		{"GET", "/openapi.json", "", 200},
+	}
+	for _, s := range steps {
+		if rec := call(t, fn.HTTP, s.method, s.target, s.body); rec.Code != s.status {
+			t.Fatalf("%s %s: %d %s", s.method, s.target, rec.Code, rec.Body)
+		}
+	}
+	g, ok := im.Group("spring-sale")
+	if !ok || g.Fields["room_status"] != "live" || !strings.Contains(g.Fields["CUR_GOODS"], `"sku-1"`) || g.Notification != "Free shipping today" {
+		t.Fatalf("group %+v", g)
+	}
+	// Idempotency-Key is honoured: the repeat is answered from the store.
+	for i := 0; i < 2; i++ {
+		req := httptest.NewRequest("POST", "/v1/rooms", strings.NewReader(`{"title":"Another","anchorId":"anchor_1"}`))
+		req.Header.Set("Authorization", "Bearer "+merchantKey)
+		req.Header.Set("Idempotency-Key", "create-another")
+		rec := httptest.NewRecorder()
+		fn.HTTP.ServeHTTP(rec, req)
+		if rec.Code != 201 || (i == 1) != (rec.Header().Get("Idempotent-Replayed") == "true") {
+			t.Fatalf("attempt %d: %d %s", i, rec.Code, rec.Header())
+		}
+	}
+}
+
+func TestTheFunctionsRoutesAreDocumented(t *testing.T) {
+	env, _ := testEnv(t)
+	fn := newTestFunction(t, env)
+	rt, ok := fn.HTTP.(*httpapi.Router)
+	if !ok {
+		t.Fatalf("the handler is a %T", fn.HTTP)
+	}
+	if missing, _ := httpapi.UndocumentedRoutes(httpapi.OpenAPIDocument(), rt.Routes()); len(missing) > 0 {
+		t.Fatalf("routes missing from the OpenAPI document: %q", missing)
+	}
+}
+
+func TestConfigurationProblemsAreReportedTogether(t *testing.T) {
+	_, _, err := newFunction(context.Background(), func(k string) string {
+		return map[string]string{"ROOM_FIELD_STATUS": "1status", "IM_SECRET_KEY": "s3cr3t-value"}[k]
+	}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	msg := err.Error()
+	for _, want := range []string{"IM_SDKAPPID", "STORE", "MERCHANT_KEY_SHA256", "ROOM_FIELD_STATUS"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("the error does not name %s:\n%s", want, msg)
+		}
+	}
+	if strings.Contains(msg, "s3cr3t-value") {
+		t.Error("the error shows the secret key")
+	}
+}

@@ -1,0 +1,137 @@
+package levels_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/uriba-live/uriba/shared/levels"
+	"github.com/uriba-live/uriba/shared/live"
+	"github.com/uriba-live/uriba/shared/standin"
+	"github.com/uriba-live/uriba/shared/tim"
+)
+
+// startIM serves the IM stand-in on loopback and returns it with a client, after importing the
+// users and creating the rooms.
+func startIM(t *testing.T, users, rooms []string) (*standin.IM, *tim.Client) {
+	t.Helper()
+	const appID, key, admin = 1400000042, "levels-test-secret-key-0123456789", "administrator"
+	discard := slog.New(slog.NewTextHandler(io.Discard, nil))
+	im, err := standin.New(standin.Config{SDKAppID: appID, SecretKey: key, Admin: admin, Logger: discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(im.Handler())
+	t.Cleanup(srv.Close)
+	t.Cleanup(im.Close)
+	c, err := tim.NewClient(tim.ClientConfig{SDKAppID: appID, SecretKey: key, Admin: admin, BaseURL: srv.URL, Logger: discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, u := range users {
+		if err := c.AccountImport(ctx, tim.AccountImportRequest{UserID: u}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, r := range rooms {
+		if _, err := c.CreateGroup(ctx, tim.CreateGroupRequest{GroupID: r, Name: r, Type: tim.GroupTypeAVChatRoom}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return im, c
+}
+
+// levelUps returns the LEVEL_UP announcements delivered to room.
+func levelUps(t *testing.T, im *standin.IM, room string) []levels.LevelUp {
+	t.Helper()
+	var out []levels.LevelUp
+	for _, m := range im.Messages(room) {
+		for _, e := range m.Body {
+			c, ok := e.Custom()
+			if !ok || c.Data != levels.LevelUpEvent {
+				continue
+			}
+			if m.Priority != tim.PriorityLow || m.From != "administrator" {
+				t.Errorf("LEVEL_UP sent by %q at priority %q, want the admin at Low", m.From, m.Priority)
+			}
+			var up levels.LevelUp
+			if err := json.Unmarshal([]byte(c.Ext), &up); err != nil {
+				t.Fatalf("LEVEL_UP Ext %q: %v", c.Ext, err)
+			}
+			out = append(out, up)
+		}
+	}
+	return out
+}
+
+// profileLevel returns the Tag_Profile_IM_Level of user, or 0.
+func profileLevel(t *testing.T, im *standin.IM, user string) int64 {
+	t.Helper()
+	p, ok := im.Profile(user)
+	if !ok {
+		t.Fatalf("no account %s", user)
+	}
+	var n int64
+	if raw, ok := p[tim.TagLevel]; ok {
+		if err := json.Unmarshal(raw, &n); err != nil {
+			t.Fatalf("%s = %s: %v", tim.TagLevel, raw, err)
+		}
+	}
+	return n
+}
+
+func TestALevelUpReachesIMOnce(t *testing.T) {
+	im, client := startIM(t, []string{"bob"}, []string{"room-1"})
+	kv := newFaultyKV(openBolt(t))
+	u := newUpdater(t, kv, newClock(time.Now()), levels.IM{Client: client})
+	batch := []live.Activity{act("bob", live.KindBuy, 1, 1, time.Now().Add(-time.Minute))}
+
+	// The effects succeed but recording them fails: the batch is redelivered.
+	kv.failOn("bob", 0, "CompareAndSwap")
+	if failed, _ := u.Apply(context.Background(), batch); len(failed) != 1 {
+		t.Fatalf("failed %v, want bob's activity while the announcement cannot be recorded", failed)
+	}
+	kv.failOn("", 0)
+	mustApply(t, u, batch)
+	mustApply(t, u, batch)
+
+	if got := profileLevel(t, im, "bob"); got != 2 {
+		t.Errorf("bob's %s is %d, want 2", tim.TagLevel, got)
+	}
+	ups := levelUps(t, im, "room-1")
+	if want := (levels.LevelUp{UserID: "bob", Level: 2, RoomID: "room-1"}); len(ups) != 1 || ups[0] != want {
+		t.Fatalf("room-1 got LEVEL_UP %+v, want exactly %+v", ups, want)
+	}
+	if s := u.Stats(); s.Announced != 1 {
+		t.Errorf("%d announcements recorded, want 1", s.Announced)
+	}
+}
+
+func TestALevelUpInARoomIMDoesNotKnowIsGivenUp(t *testing.T) {
+	im, client := startIM(t, []string{"bob"}, nil)
+	u := newUpdater(t, openBolt(t), newClock(time.Now()), levels.IM{Client: client})
+	a := act("bob", live.KindBuy, 1, 1, time.Now().Add(-time.Minute))
+	a.RoomID = "room-gone"
+	mustApply(t, u, []live.Activity{a})
+	if got := profileLevel(t, im, "bob"); got != 2 {
+		t.Errorf("bob's %s is %d, want 2", tim.TagLevel, got)
+	}
+	if s := u.Stats(); s.GivenUp != 1 {
+		t.Errorf("%d level-ups given up, want 1", s.GivenUp)
+	}
+}
+
+func TestLevelUpRandomIsStableAndNonZero(t *testing.T) {
+	a, b := levels.LevelUpRandom("bob", 2), levels.LevelUpRandom("bob", 2)
+	if a != b || a == 0 {
+		t.Fatalf("LevelUpRandom gives %d then %d", a, b)
+	}
+	if levels.LevelUpRandom("bob", 3) == a || levels.LevelUpRandom("bo", 2) == a {
+		t.Error("LevelUpRandom repeats for another level or user")
+	}
+}

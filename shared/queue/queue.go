@@ -1,0 +1,41 @@
+// Package queue carries viewer activities from the IM callback to the code that credits them
+// (levels, summaries). Publisher is the port; one package per transport implements it: inproc (a
+// bounded in-process queue, for development and single-process deployments), and later sqs (AWS)
+// and scf (asynchronous invocation on Tencent SCF).
+package queue
+
+import (
+	"context"
+
+	"github.com/uriba-live/uriba/shared/live"
+)
+
+// Publisher hands activities to a queue. A nil error means the queue accepted all of them; an
+// error means it accepted none, unless the transport documents otherwise. Consumers must accept
+// redelivered activities: Activity.ID identifies each one.
+type Publisher interface {
+	Publish(ctx context.Context, activities ...live.Activity) error
+}
+
+// Stable error codes of queue failures.
+const (
+	// CodeFull means the queue had no room for the activities before the caller's context ended.
+	CodeFull = "queue_full"
+	// CodeClosed means the queue was closed.
+	CodeClosed = "queue_closed"
+)
+
+// Errors every transport reports the same way. Match them with errors.Is.
+var (
+	// ErrFull is returned when a bounded queue stays full until the caller's context ends.
+	ErrFull = &live.Error{Code: CodeFull, Message: "The activity queue is full."}
+	// ErrClosed is returned by Publish after Close.
+	ErrClosed = &live.Error{Code: CodeClosed, Message: "The activity queue is closed."}
+)
+
+// Discard is a Publisher that accepts activities and drops them, for functions configured without
+// a queue.
+type Discard struct{}
+
+// Publish accepts and drops activities.
+func (Discard) Publish(context.Context, ...live.Activity) error { return nil }

@@ -1,0 +1,106 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestSplitNamesTheDirectoryAndTheName(t *testing.T) {
+	cases := []struct{ key, dir, name string }{
+		{"room#r1", "", "room#r1"},
+		{"rooms/status/live/r1", "rooms/status/live/", "r1"},
+		{"a//b", "a//", "b"},
+		{"/a", "/", "a"},
+		{"ルーム/部屋", "ルーム/", "部屋"},
+	}
+	for _, c := range cases {
+		if dir, name := Split(c.key); dir != c.dir || name != c.name {
+			t.Errorf("Split(%q) = %q, %q; want %q, %q", c.key, dir, name, c.dir, c.name)
+		}
+	}
+}
+
+func TestChecksRefuseWhatThePortForbids(t *testing.T) {
+	ok := []error{
+		CheckKey("Get", "k"),
+		CheckKey("Get", strings.Repeat("k", MaxKeySize)),
+		CheckPut("Put", "k", make([]byte, MaxValueSize), time.Hour),
+		CheckScan("Scan", "d/", "", 1),
+		CheckScan("Scan", "d/", "d/x", MaxScan),
+	}
+	for i, err := range ok {
+		if err != nil {
+			t.Errorf("check %d: %v", i, err)
+		}
+	}
+	refused := []error{
+		CheckKey("Get", ""),
+		CheckKey("Get", strings.Repeat("k", MaxKeySize+1)),
+		CheckKey("Get", "a/"),
+		CheckKey("Get", "\xc3"),
+		CheckPut("Put", "k", make([]byte, MaxValueSize+1), 0),
+		CheckPut("Put", "k", nil, -1),
+		CheckScan("Scan", "d", "", 1),
+		CheckScan("Scan", "d/", "", 0),
+		CheckScan("Scan", "d/", "e/x", 1),
+		CheckScan("Scan", "d/", "d/x/y", 1),
+	}
+	for i, err := range refused {
+		if !errors.Is(err, ErrInvalid) {
+			t.Errorf("refusal %d: got %v, want ErrInvalid", i, err)
+		}
+	}
+}
+
+func TestErrorsCarryAStableCode(t *testing.T) {
+	cause := errors.New("connection refused")
+	err := fmt.Errorf("load room: %w", Fail("Get", "room#r1", cause, func(error) bool { return true }))
+	var coded interface{ ErrorCode() string }
+	if !errors.As(err, &coded) || coded.ErrorCode() != CodeUnavailable {
+		t.Fatalf("ErrorCode of %v is not %q", err, CodeUnavailable)
+	}
+	if !errors.Is(err, ErrUnavailable) || !errors.Is(err, cause) || errors.Is(err, ErrFailed) {
+		t.Errorf("errors.Is does not see the kind and the cause of %v", err)
+	}
+	want := `load room: store: Get "room#r1": store unavailable: connection refused`
+	if err.Error() != want {
+		t.Errorf("message %q, want %q", err.Error(), want)
+	}
+
+	if err := Fail("Put", "k", cause, nil); !errors.Is(err, ErrFailed) || codeOf(err) != CodeFailed {
+		t.Errorf("a failure that is not transient: got %v", err)
+	}
+	if err := Fail("Put", "k", context.DeadlineExceeded, nil); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("a timeout: got %v, want ErrUnavailable", err)
+	}
+	if Fail("Put", "k", nil, nil) != nil {
+		t.Error("Fail(nil) is not nil")
+	}
+	invalid := Invalid("Put", "k", "negative ttl")
+	if Fail("AddMany", "", invalid, nil) != error(invalid) {
+		t.Error("Fail wraps an *Error again")
+	}
+	if codeOf(WrongKind("Get", "k")) != CodeWrongKind || codeOf(invalid) != CodeInvalid {
+		t.Error("WrongKind or Invalid carry the wrong code")
+	}
+	if codeOf(ErrUnavailable) != CodeUnavailable {
+		t.Error("the sentinels carry no code")
+	}
+	long := (&Error{Op: "Get", Key: strings.Repeat("ル", 50), Kind: ErrFailed}).Error()
+	if !strings.Contains(long, "…") || strings.Contains(long, "\\x") {
+		t.Errorf("a long key is not cut on a character boundary: %s", long)
+	}
+}
+
+// codeOf returns the stable code of err, or "".
+func codeOf(err error) string {
+	var coded interface{ ErrorCode() string }
+	if errors.As(err, &coded) {
+		return coded.ErrorCode()
+	}
+	return ""
+}
