@@ -1,10 +1,10 @@
 # Builds uriba's functions for AWS Lambda (arm64, provided.al2023) and Tencent SCF (amd64), and runs
 # the dev server and the tests.
 
-FUNCTIONS := pushurl
+FUNCTIONS := pushurl imcallback levelupdater productpublisher
 GOFLAGS_RELEASE := -trimpath -ldflags='-s -w'
 
-.PHONY: dev test lambda scf clean build-PushUrlFunction FORCE
+.PHONY: dev test lambda scf clean FORCE build-PushUrlFunction build-ImCallbackFunction build-LevelUpdaterFunction build-ProductPublisherFunction
 
 dev:
 	go run ./scripts/dev
@@ -19,13 +19,22 @@ dist/lambda/%/bootstrap: FORCE
 
 scf: $(addprefix dist/scf/,$(addsuffix /main,$(FUNCTIONS)))
 
+# HTTP functions run as SCF web functions, started by scf_bootstrap; levelupdater is an event
+# function (asynchronous invocations), which needs no bootstrap.
 dist/scf/%/main: FORCE
 	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go build $(GOFLAGS_RELEASE) -o $@ ./functions/$*
-	install -m 0755 scripts/scf_bootstrap $(dir $@)scf_bootstrap
+	if [ "$*" != levelupdater ]; then install -m 0755 scripts/scf_bootstrap $(dir $@)scf_bootstrap; fi
 
 # sam build calls build-<LogicalId> with ARTIFACTS_DIR set.
+LAMBDA_BUILD = CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build $(GOFLAGS_RELEASE) -tags lambda.norpc -o $(ARTIFACTS_DIR)/bootstrap
 build-PushUrlFunction:
-	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build $(GOFLAGS_RELEASE) -tags lambda.norpc -o $(ARTIFACTS_DIR)/bootstrap ./functions/pushurl
+	$(LAMBDA_BUILD) ./functions/pushurl
+build-ImCallbackFunction:
+	$(LAMBDA_BUILD) ./functions/imcallback
+build-LevelUpdaterFunction:
+	$(LAMBDA_BUILD) ./functions/levelupdater
+build-ProductPublisherFunction:
+	$(LAMBDA_BUILD) ./functions/productpublisher
 
 clean:
 	rm -rf dist

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/tencentyun/tls-sig-api-v2-golang/tencentyun"
+	"github.com/uriba-live/uriba/shared/httpapi"
 )
 
 // devServer runs the dev server on a free loopback port and returns its base URL.
@@ -162,5 +164,179 @@ func TestDevServerAcceptsConfiguredMerchantDigestsToo(t *testing.T) {
 		if status, body := postJSON(t, base+"/v1/users/u1/usersig", "", map[string]string{"Authorization": "Bearer " + key}); status != 200 {
 			t.Errorf("%s: %d %s", key, status, body)
 		}
+	}
+}
+
+func TestEveryRouteIsDocumented(t *testing.T) {
+	env := map[string]string{"STORE": "bolt:" + filepath.Join(t.TempDir(), "uriba.db")}
+	s := newSettings(func(k string) string { return env[k] })
+	s.setBaseURL("http://127.0.0.1:1")
+	srv, err := newServer(s, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	missing, extra := httpapi.UndocumentedRoutes(httpapi.OpenAPIDocument(), srv.router.Routes())
+	if len(missing) > 0 {
+		t.Errorf("served but missing from openapi.json: %v", missing)
+	}
+	if len(extra) > 0 {
+		t.Errorf("documented in openapi.json but not served: %v", extra)
+	}
+}
+
+func TestDevServerRunsALiveRoom(t *testing.T) {
+	const key = "mk_rooms"
+	base := devServer(t, map[string]string{"URIBA_DEV_MERCHANT_KEY": key})
+	auth := map[string]string{"Authorization": "Bearer " + key}
+	status, body := postJSON(t, base+"/v1/rooms", `{"roomId":"room-dev-1","title":"Autumn coats","anchorId":"anchor-1"}`, auth)
+	if status != 201 {
+		t.Fatalf("create room: %d %s", status, body)
+	}
+	req, _ := http.NewRequest("PUT", base+"/v1/rooms/room-dev-1/status", strings.NewReader(`{"status":"live"}`))
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("go live: %d", resp.StatusCode)
+	}
+	status, body = postJSON(t, base+"/v1/rooms/room-dev-1/products",
+		`{"productId":"coat-7","name":"Wool coat","price":"19800","currency":"JPY"}`, auth)
+	if status != 200 {
+		t.Fatalf("pin product: %d %s", status, body)
+	}
+
+	// A viewer who joins now reads the status and the product from the group profile.
+	_, body = postJSON(t, base+"/v1/users/late-viewer/usersig", "", auth)
+	var sig struct{ UserSig string }
+	_ = json.Unmarshal(body, &sig)
+	resp, err = http.Get(base + "/standin/groups/room-dev-1?userId=late-viewer&userSig=" + url.QueryEscape(sig.UserSig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	profile, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`"room_status"`, `"live"`, `"ADD_GOODS"`, `coat-7`} {
+		if !strings.Contains(string(profile), want) {
+			t.Errorf("group profile lacks %s: %s", want, profile)
+		}
+	}
+}
+
+// viewer is a viewer of the dev server's stand-in, with its UserSig.
+type viewer struct {
+	base, id, sig string
+}
+
+func newViewer(t *testing.T, base, key, id string) viewer {
+	t.Helper()
+	status, body := postJSON(t, base+"/v1/users/"+id+"/usersig", "", map[string]string{"Authorization": "Bearer " + key})
+	var got struct{ UserSig string }
+	if err := json.Unmarshal(body, &got); status != 200 || err != nil {
+		t.Fatalf("usersig for %s: %d %s", id, status, body)
+	}
+	return viewer{base: base, id: id, sig: got.UserSig}
+}
+
+func (v viewer) post(t *testing.T, path, body string) (int, []byte) {
+	t.Helper()
+	return postJSON(t, v.base+path, body, map[string]string{"Authorization": "UserSig " + v.sig, "X-User-Id": v.id})
+}
+
+func getJSON(t *testing.T, u, key string, into any) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", u, nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || json.Unmarshal(b, into) != nil {
+		t.Fatalf("GET %s: %d %s", u, resp.StatusCode, b)
+	}
+}
+
+func TestDevServerModeratesChatAndRaisesLevels(t *testing.T) {
+	const key = "mk_chat"
+	const secret = "a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5"
+	base := devServer(t, map[string]string{"URIBA_DEV_MERCHANT_KEY": key, "IM_CALLBACK_TOKEN": "dev-token", "IM_SECRET_KEY": secret})
+	auth := map[string]string{"Authorization": "Bearer " + key}
+	if status, body := postJSON(t, base+"/v1/rooms", `{"roomId":"room-chat","title":"Tea tasting","anchorId":"anchor-2"}`, auth); status != 201 {
+		t.Fatalf("create room: %d %s", status, body)
+	}
+	mei := newViewer(t, base, key, "mei")
+	if status, body := mei.post(t, "/standin/groups/room-chat/members", ""); status != 200 {
+		t.Fatalf("join: %d %s", status, body)
+	}
+
+	// A banned word, even spaced out and in full width, never reaches the room.
+	status, body := mei.post(t, "/standin/groups/room-chat/messages", `{"text":"加 微 信 ｔｅａ１２３ 优惠"}`)
+	if status < 400 || !strings.Contains(string(body), "10101") {
+		t.Fatalf("banned word: %d %s, want a refusal with code 10101", status, body)
+	}
+	// Clean chat and likes are delivered and counted.
+	for i := range 3 {
+		if status, body := mei.post(t, "/standin/groups/room-chat/messages", fmt.Sprintf(`{"text":"この香り、最高です %d"}`, i)); status != 200 {
+			t.Fatalf("chat: %d %s", status, body)
+		}
+	}
+	if status, body := mei.post(t, "/standin/groups/room-chat/messages",
+		`{"custom":{"data":"LIKE","description":"","extension":"{\"count\":5}"},"priority":"Low"}`); status != 200 {
+		t.Fatalf("like: %d %s", status, body)
+	}
+	// A viewer cannot fake a paid gift.
+	if status, body := mei.post(t, "/standin/groups/room-chat/messages",
+		`{"custom":{"data":"SEND_GIFT","description":"","extension":"{\"giftId\":\"rocket\"}"}}`); status < 400 {
+		t.Fatalf("forged gift: %d %s, want a refusal", status, body)
+	}
+
+	var room struct {
+		Stats struct{ Likes, Viewers, PeakViewers int64 }
+	}
+	var level struct {
+		XP    int64 `json:"xp"`
+		Level int   `json:"level"`
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		getJSON(t, base+"/v1/rooms/room-chat", key, &room)
+		getJSON(t, base+"/v1/users/mei/level", key, &level)
+		// 3 chats × 2 XP + 5 likes × 1 XP, credited through the in-process activity queue.
+		if room.Stats.Likes == 5 && room.Stats.Viewers == 1 && level.XP == 11 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("room stats %+v, level %+v; want 5 likes, 1 viewer and 11 XP", room.Stats, level)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if level.Level != 1 {
+		t.Fatalf("level %d at 11 XP", level.Level)
+	}
+
+	// 44 more likes take mei past 50 XP: level 2 reaches her IM profile, where every client reads it.
+	if status, body := mei.post(t, "/standin/groups/room-chat/messages",
+		`{"custom":{"data":"LIKE","description":"","extension":"{\"count\":44}"},"priority":"Low"}`); status != 200 {
+		t.Fatalf("like: %d %s", status, body)
+	}
+	sig, _ := tencentyun.GenUserSig(1400000001, secret, "administrator", 600)
+	q := url.Values{"sdkappid": {"1400000001"}, "identifier": {"administrator"}, "usersig": {sig}, "random": {"9"}, "contenttype": {"json"}}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		_, body := postJSON(t, base+"/v4/profile/portrait_get?"+q.Encode(), `{"To_Account":["mei"],"TagList":["Tag_Profile_IM_Level"]}`, nil)
+		if strings.Contains(string(body), `"Tag":"Tag_Profile_IM_Level","Value":2`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the level never reached mei's profile: %s", body)
+		}
+	}
+	getJSON(t, base+"/v1/users/mei/level", key, &level)
+	if level.Level != 2 || level.XP != 55 {
+		t.Fatalf("level %+v, want level 2 at 55 XP", level)
 	}
 }

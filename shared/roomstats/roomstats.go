@@ -33,7 +33,7 @@ type KV interface {
 
 // DefaultMemberTTL is how long a member record lives when New is given no TTL. Once a record has
 // expired, a duplicate join callback counts the viewer again and an exit no longer subtracts it,
-// so the TTL should outlast the longest live session.
+// so the TTL should outlast the longest live stream.
 const DefaultMemberTTL = 24 * time.Hour
 
 // Counts are a room's counters.

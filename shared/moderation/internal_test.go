@@ -1,0 +1,45 @@
+package moderation
+
+import (
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestFilterAgreesWithScan checks the fast path against the careful scan alone: mayHit must never
+// miss a hit, and starting the careful scan where mayHit says must find the same hits as starting
+// it at the beginning.
+func TestFilterAgreesWithScan(t *testing.T) {
+	words := []string{"加微信", "微信", "裏垢", "死ね", "ガキ", "scam", "scam link", "ass", "fuck", "刷单", "a", "傻", "くそ", "ｶﾞｷ"}
+	allow := []string{"class", "assist", "死ねない", "加微信群"}
+	m := Compile(WordList{Words: words, Allow: allow})
+	pieces := append(slices.Clone(words), allow...)
+	pieces = append(pieces, " ", "　", ".", "-", "\u200b", "\ufe0f", "😀", "x", "y", "ｓ", "ｃ", "ａ", "ｍ", "ﾞ", "\u3099",
+		"か", "が", "ｶ", "き", "微", "信", "加", "\xff", "\xe3\x81", "S", "C", "A", "M", "①", "㈱", "㍻", "ﬁ", "é", "s\u0301")
+	rng := rand.New(rand.NewPCG(1, 2))
+	for n := range 200000 {
+		var b strings.Builder
+		count := rng.IntN(12)
+		if n%16 == 0 {
+			count = rng.IntN(400) // past a chunk of the fast path
+		}
+		for range count {
+			p := pieces[rng.IntN(len(pieces))]
+			if rng.IntN(4) == 0 && len(p) > 1 {
+				rs := []rune(p)
+				p = string(rs[rng.IntN(len(rs)):])
+			}
+			b.WriteString(p)
+		}
+		text := b.String()
+		want, _ := m.scan(text, 0, nil, false)
+		got := m.Find(text, nil)
+		if !slices.Equal(got, want) {
+			t.Fatalf("case %d: Find(%q) = %v, the careful scan alone finds %v", n, text, got, want)
+		}
+		if c := m.Contains(text); c != (len(want) > 0) {
+			t.Fatalf("case %d: Contains(%q) = %v, the careful scan alone finds %v", n, text, c, want)
+		}
+	}
+}
