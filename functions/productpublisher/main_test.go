@@ -1,14 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -131,5 +134,49 @@ func TestConfigurationProblemsAreReportedTogether(t *testing.T) {
 	}
 	if strings.Contains(msg, "s3cr3t-value") {
 		t.Error("the error shows the secret key")
+	}
+}
+
+// TestRoomsThroughBothCloudAdapters creates a room from an API Gateway HTTP API event, as Lambda
+// receives it, and pins a product from a Tencent API gateway event, as SCF receives it.
+func TestRoomsThroughBothCloudAdapters(t *testing.T) {
+	env, im := testEnv(t)
+	fn := newTestFunction(t, env)
+	event := func(name string) json.RawMessage {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return bytes.ReplaceAll(b, []byte("{{MERCHANT_KEY}}"), []byte(merchantKey))
+	}
+	reply := func(h runtime.EventHandler, e json.RawMessage) (int, string) {
+		out, err := h(context.Background(), e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := json.Marshal(out)
+		var r struct {
+			StatusCode int    `json:"statusCode"`
+			Body       string `json:"body"`
+		}
+		if err := json.Unmarshal(raw, &r); err != nil {
+			t.Fatalf("reply %s: %v", raw, err)
+		}
+		return r.StatusCode, r.Body
+	}
+
+	if status, body := reply(runtime.LambdaHandler(fn), event("create-room-apigw-v2.json")); status != 201 {
+		t.Fatalf("create through Lambda: %d %s", status, body)
+	}
+	if status, body := reply(runtime.SCFHandler(fn), event("pin-product-scf-apigw.json")); status != 200 {
+		t.Fatalf("pin through SCF: %d %s", status, body)
+	}
+	g, ok := im.Group("cloud-room")
+	if !ok || g.Fields["room_status"] != "created" || !strings.Contains(g.Fields["ADD_GOODS"], `"tea-3"`) {
+		t.Fatalf("group %+v", g)
+	}
+	// The Lambda event carried an Idempotency-Key: delivering it again changes nothing.
+	if status, body := reply(runtime.LambdaHandler(fn), event("create-room-apigw-v2.json")); status != 201 {
+		t.Fatalf("replayed create: %d %s", status, body)
 	}
 }

@@ -21,7 +21,7 @@ import (
 )
 
 // devServer runs the dev server on a free loopback port and returns its base URL.
-func devServer(t *testing.T, env map[string]string) string {
+func devServer(t testing.TB, env map[string]string) string {
 	t.Helper()
 	env["URIBA_ADDR"] = "127.0.0.1:0"
 	if env["STORE"] == "" {
@@ -55,7 +55,7 @@ func devServer(t *testing.T, env map[string]string) string {
 	return first[i:]
 }
 
-func postJSON(t *testing.T, u, body string, header map[string]string) (int, []byte) {
+func postJSON(t testing.TB, u, body string, header map[string]string) (int, []byte) {
 	t.Helper()
 	req, _ := http.NewRequest("POST", u, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
@@ -231,7 +231,7 @@ type viewer struct {
 	base, id, sig string
 }
 
-func newViewer(t *testing.T, base, key, id string) viewer {
+func newViewer(t testing.TB, base, key, id string) viewer {
 	t.Helper()
 	status, body := postJSON(t, base+"/v1/users/"+id+"/usersig", "", map[string]string{"Authorization": "Bearer " + key})
 	var got struct{ UserSig string }
@@ -241,7 +241,7 @@ func newViewer(t *testing.T, base, key, id string) viewer {
 	return viewer{base: base, id: id, sig: got.UserSig}
 }
 
-func (v viewer) post(t *testing.T, path, body string) (int, []byte) {
+func (v viewer) post(t testing.TB, path, body string) (int, []byte) {
 	t.Helper()
 	return postJSON(t, v.base+path, body, map[string]string{"Authorization": "UserSig " + v.sig, "X-User-Id": v.id})
 }
