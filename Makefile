@@ -3,6 +3,9 @@
 
 FUNCTIONS := pushurl imcallback levelupdater productpublisher
 GOFLAGS_RELEASE := -trimpath -ldflags='-s -w'
+# Each cloud's binaries leave out the other cloud's store and queue clients.
+LAMBDA_TAGS := lambda.norpc,no_redis,no_scf
+SCF_TAGS := no_dynamodb,no_sqs
 
 .PHONY: dev test lambda scf clean FORCE build-PushUrlFunction build-ImCallbackFunction build-LevelUpdaterFunction build-ProductPublisherFunction
 
@@ -15,18 +18,18 @@ test:
 lambda: $(addprefix dist/lambda/,$(addsuffix /bootstrap,$(FUNCTIONS)))
 
 dist/lambda/%/bootstrap: FORCE
-	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build $(GOFLAGS_RELEASE) -tags lambda.norpc -o $@ ./functions/$*
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build $(GOFLAGS_RELEASE) -tags $(LAMBDA_TAGS) -o $@ ./functions/$*
 
 scf: $(addprefix dist/scf/,$(addsuffix /main,$(FUNCTIONS)))
 
 # HTTP functions run as SCF web functions, started by scf_bootstrap; levelupdater is an event
 # function (asynchronous invocations), which needs no bootstrap.
 dist/scf/%/main: FORCE
-	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go build $(GOFLAGS_RELEASE) -o $@ ./functions/$*
+	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go build $(GOFLAGS_RELEASE) -tags $(SCF_TAGS) -o $@ ./functions/$*
 	if [ "$*" != levelupdater ]; then install -m 0755 scripts/scf_bootstrap $(dir $@)scf_bootstrap; fi
 
 # sam build calls build-<LogicalId> with ARTIFACTS_DIR set.
-LAMBDA_BUILD = CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build $(GOFLAGS_RELEASE) -tags lambda.norpc -o $(ARTIFACTS_DIR)/bootstrap
+LAMBDA_BUILD = CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build $(GOFLAGS_RELEASE) -tags $(LAMBDA_TAGS) -o $(ARTIFACTS_DIR)/bootstrap
 build-PushUrlFunction:
 	$(LAMBDA_BUILD) ./functions/pushurl
 build-ImCallbackFunction:

@@ -11,20 +11,16 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"github.com/uriba-live/uriba/shared/compose"
 	"github.com/uriba-live/uriba/shared/config"
 	"github.com/uriba-live/uriba/shared/httpapi"
 	"github.com/uriba-live/uriba/shared/imcallback"
-	"github.com/uriba-live/uriba/shared/live"
-	"github.com/uriba-live/uriba/shared/queue/inproc"
-	"github.com/uriba-live/uriba/shared/queue/scf"
-	"github.com/uriba-live/uriba/shared/queue/sqs"
+	queueconf "github.com/uriba-live/uriba/shared/queue/configured"
 	"github.com/uriba-live/uriba/shared/roomstats"
 	"github.com/uriba-live/uriba/shared/runtime"
-	"github.com/uriba-live/uriba/shared/store/configured"
+	storeconf "github.com/uriba-live/uriba/shared/store/configured"
 )
 
 func main() {
@@ -61,11 +57,11 @@ func newFunction(ctx context.Context, getenv func(string) string, logger *slog.L
 	if err != nil {
 		return runtime.Function{}, nil, err
 	}
-	kv, err := configured.Open(ctx, storeConfig)
+	kv, err := storeconf.Open(ctx, storeConfig)
 	if err != nil {
 		return runtime.Function{}, nil, err
 	}
-	activities, err := openQueue(ctx, queueSpec, env, logger)
+	activities, err := queueconf.Open(ctx, queueSpec, env, logger)
 	if err != nil {
 		_ = kv.Close()
 		return runtime.Function{}, nil, err
@@ -87,49 +83,3 @@ func newFunction(ctx context.Context, getenv func(string) string, logger *slog.L
 	}
 	return runtime.Function{Name: "imcallback", HTTP: router}, release, nil
 }
-
-// activityQueue is the queue the callback publishes activities to.
-type activityQueue interface {
-	imcallback.Publisher
-	Close() error
-}
-
-// openQueue returns the activity queue ACTIVITY_QUEUE names: "sqs:<queue URL>" (AWS), "scf"
-// (asynchronous invocation of the levelupdater function on Tencent SCF, configured by the
-// TENCENTCLOUD_* variables and LEVELUPDATER_FUNCTION) or "log" (activities are only logged, for
-// trying the callback alone; the dev server credits them in process instead).
-func openQueue(ctx context.Context, spec string, env *config.Loader, logger *slog.Logger) (activityQueue, error) {
-	switch {
-	case strings.HasPrefix(spec, "sqs:"):
-		client, err := sqs.NewClient(ctx, "")
-		if err != nil {
-			return nil, err
-		}
-		return noClose{sqs.New(client, strings.TrimPrefix(spec, "sqs:"))}, nil
-	case spec == "scf":
-		cfg := scf.ConfigFromEnv(env)
-		if err := env.Err(); err != nil {
-			return nil, err
-		}
-		p, err := scf.New(cfg)
-		if err != nil {
-			return nil, err
-		}
-		return noClose{p}, nil
-	case spec == "log":
-		logger.Warn("ACTIVITY_QUEUE is log: activities are logged, and no level is credited")
-		return inproc.New(inproc.Config{
-			Logger: logger,
-			Handle: func(ctx context.Context, batch []live.Activity) error {
-				logger.InfoContext(ctx, "activities", "count", len(batch), "first", batch[0].ID)
-				return nil
-			},
-		})
-	}
-	return nil, fmt.Errorf("ACTIVITY_QUEUE is %q: it must be sqs:<queue URL>, scf or log", spec)
-}
-
-// noClose gives a publisher that holds nothing open a Close method.
-type noClose struct{ imcallback.Publisher }
-
-func (noClose) Close() error { return nil }

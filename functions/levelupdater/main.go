@@ -5,8 +5,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,10 +16,9 @@ import (
 	"github.com/uriba-live/uriba/shared/config"
 	"github.com/uriba-live/uriba/shared/httpapi"
 	"github.com/uriba-live/uriba/shared/levels"
-	"github.com/uriba-live/uriba/shared/queue/scf"
-	"github.com/uriba-live/uriba/shared/queue/sqs"
+	queueconf "github.com/uriba-live/uriba/shared/queue/configured"
 	"github.com/uriba-live/uriba/shared/runtime"
-	"github.com/uriba-live/uriba/shared/store/configured"
+	storeconf "github.com/uriba-live/uriba/shared/store/configured"
 )
 
 func main() {
@@ -58,7 +55,7 @@ func newFunction(ctx context.Context, getenv func(string) string, logger *slog.L
 	if err != nil {
 		return runtime.Function{}, nil, err
 	}
-	kv, err := configured.Open(ctx, storeConfig)
+	kv, err := storeconf.Open(ctx, storeConfig)
 	if err != nil {
 		return runtime.Function{}, nil, err
 	}
@@ -71,16 +68,5 @@ func newFunction(ctx context.Context, getenv func(string) string, logger *slog.L
 
 	router := httpapi.NewRouter(logger)
 	httpapi.Levels{Reader: updater, Merchants: merchants}.Register(router)
-	fromSQS := sqs.Consumer{Applier: updater, Logger: logger}
-	fromSCF := scf.Consumer{Applier: updater, Logger: logger}
-	event := func(ctx context.Context, raw json.RawMessage) (any, error) {
-		switch {
-		case sqs.IsEvent(raw):
-			return fromSQS.Handle(ctx, raw)
-		case scf.IsEvent(raw):
-			return fromSCF.Handle(ctx, raw)
-		}
-		return nil, errors.New("levelupdater: the event is neither an SQS batch nor an activity event")
-	}
-	return runtime.Function{Name: "levelupdater", HTTP: router, Event: event}, kv.Close, nil
+	return runtime.Function{Name: "levelupdater", HTTP: router, Event: queueconf.Consumer(updater, logger)}, kv.Close, nil
 }

@@ -1,7 +1,7 @@
 // Package queue carries viewer activities from the IM callback to the code that credits them
 // (levels, summaries). Publisher is the port; one package per transport implements it: inproc (a
-// bounded in-process queue, for development and single-process deployments), and later sqs (AWS)
-// and scf (asynchronous invocation on Tencent SCF).
+// bounded in-process queue, for development and single-process deployments), sqs (AWS) and scf
+// (asynchronous invocation on Tencent SCF). Package configured picks one from configuration.
 package queue
 
 import (
@@ -15,6 +15,12 @@ import (
 // redelivered activities: Activity.ID identifies each one.
 type Publisher interface {
 	Publish(ctx context.Context, activities ...live.Activity) error
+}
+
+// Applier credits a batch of activities delivered by a queue and returns the IDs of those to
+// redeliver; *levels.Updater is one.
+type Applier interface {
+	Apply(ctx context.Context, batch []live.Activity) (failed []string, err error)
 }
 
 // Stable error codes of queue failures.

@@ -8,13 +8,11 @@ import (
 	"log/slog"
 
 	"github.com/uriba-live/uriba/shared/live"
+	"github.com/uriba-live/uriba/shared/queue"
 )
 
-// Applier credits a batch of activities and returns the IDs of those to redeliver;
-// *levels.Updater is one.
-type Applier interface {
-	Apply(ctx context.Context, batch []live.Activity) (failed []string, err error)
-}
+// Applier credits the activities a delivery carries.
+type Applier = queue.Applier
 
 // Event is the event a Publisher invokes the function with.
 type Event struct {

@@ -10,13 +10,11 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/uriba-live/uriba/shared/live"
+	"github.com/uriba-live/uriba/shared/queue"
 )
 
-// Applier credits a batch of activities and returns the IDs of those to redeliver;
-// *levels.Updater is one.
-type Applier interface {
-	Apply(ctx context.Context, batch []live.Activity) (failed []string, err error)
-}
+// Applier credits the activities a delivery carries.
+type Applier = queue.Applier
 
 // Consumer handles the SQS batches Lambda delivers.
 type Consumer struct {

@@ -1,6 +1,8 @@
 // Package configured opens the store that configuration names (STORE): bolt, DynamoDB or Redis.
 // It lives apart from package compose so that functions without a store do not link the
-// DynamoDB and Redis clients.
+// DynamoDB and Redis clients, and a build tag leaves out the client a deployment never uses:
+// no_dynamodb (Tencent SCF builds) or no_redis (AWS Lambda builds), which keeps the binaries
+// small and their cold starts short.
 package configured
 
 import (
@@ -10,8 +12,6 @@ import (
 	"github.com/uriba-live/uriba/shared/config"
 	"github.com/uriba-live/uriba/shared/store"
 	"github.com/uriba-live/uriba/shared/store/bolt"
-	"github.com/uriba-live/uriba/shared/store/dynamo"
-	"github.com/uriba-live/uriba/shared/store/redis"
 )
 
 // Store is an open store that holds a file or connections until it is closed.
@@ -26,9 +26,9 @@ func Open(ctx context.Context, c config.Store) (Store, error) {
 	case "bolt":
 		return bolt.Open(c.Target)
 	case "dynamodb":
-		return dynamo.Open(ctx, c.Target)
+		return openDynamo(ctx, c.Target)
 	case "redis":
-		return redis.Open(c.Target)
+		return openRedis(c.Target)
 	}
 	return nil, fmt.Errorf("store: unknown kind %q (STORE must be bolt:, dynamodb: or redis://)", c.Kind)
 }
