@@ -6,6 +6,8 @@ package queue
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"github.com/uriba-live/uriba/shared/live"
 )
@@ -29,7 +31,35 @@ const (
 	CodeFull = "queue_full"
 	// CodeClosed means the queue was closed.
 	CodeClosed = "queue_closed"
+	// CodePublishFailed means a transport accepted some activities and not others.
+	CodePublishFailed = "queue_publish_failed"
 )
+
+// PublishError reports the activities a transport did not accept; it accepted the others.
+// Publishing the failed ones again, or all of them, is safe: consumers deduplicate by ID.
+type PublishError struct {
+	// Transport names the transport, such as "sqs" or "scf".
+	Transport string
+	// Failed lists the IDs of the activities not accepted, in the order given.
+	Failed []string
+	// Err is the first cause.
+	Err error
+}
+
+// Error names the failed activities, at most ten of them.
+func (e *PublishError) Error() string {
+	ids, more := e.Failed, ""
+	if len(ids) > 10 {
+		ids, more = ids[:10], fmt.Sprintf(" and %d more", len(e.Failed)-10)
+	}
+	return fmt.Sprintf("%s: %d activities not accepted (%s%s): %v", e.Transport, len(e.Failed), strings.Join(ids, ", "), more, e.Err)
+}
+
+// Unwrap returns the first cause.
+func (e *PublishError) Unwrap() error { return e.Err }
+
+// ErrorCode returns CodePublishFailed.
+func (e *PublishError) ErrorCode() string { return CodePublishFailed }
 
 // Errors every transport reports the same way. Match them with errors.Is.
 var (

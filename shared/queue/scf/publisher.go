@@ -163,33 +163,11 @@ func backoff(n int) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
+// PublishError reports the activities that were not handed over; see queue.PublishError.
+type PublishError = queue.PublishError
+
 // CodePublishFailed is the stable code of a *PublishError.
-const CodePublishFailed = "queue_publish_failed"
-
-// PublishError reports activities whose invocation failed. The others were handed to SCF.
-// Publishing the failed ones again, or all of them, is safe: consumers deduplicate by ID.
-type PublishError struct {
-	// Failed lists the IDs of the activities not handed to SCF, in the order given.
-	Failed []string
-	// Err is the first cause.
-	Err error
-}
-
-// Error names the failed activities, at most ten of them.
-func (e *PublishError) Error() string {
-	ids := e.Failed
-	more := ""
-	if len(ids) > 10 {
-		ids, more = ids[:10], fmt.Sprintf(" and %d more", len(e.Failed)-10)
-	}
-	return fmt.Sprintf("scf: %d activities not handed to SCF (%s%s): %v", len(e.Failed), strings.Join(ids, ", "), more, e.Err)
-}
-
-// Unwrap returns the first cause.
-func (e *PublishError) Unwrap() error { return e.Err }
-
-// ErrorCode returns CodePublishFailed.
-func (e *PublishError) ErrorCode() string { return CodePublishFailed }
+const CodePublishFailed = queue.CodePublishFailed
 
 // Publish invokes the function once per event of at most MaxPayload bytes, in order, repeating
 // an invocation that was rate limited or failed on the way. Unlike the port's default, a failure
@@ -243,7 +221,7 @@ func (p *Publisher) Publish(ctx context.Context, activities ...live.Activity) er
 	if len(failed) == 0 {
 		return nil
 	}
-	return &PublishError{Failed: failed, Err: cause}
+	return &PublishError{Transport: "scf", Failed: failed, Err: cause}
 }
 
 // invoke calls Invoke for one event, repeating it while the failure may pass.

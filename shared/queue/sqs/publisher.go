@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -65,33 +64,11 @@ func NewClient(ctx context.Context, endpoint string) (*awssqs.Client, error) {
 	}), nil
 }
 
+// PublishError reports the activities that were not handed over; see queue.PublishError.
+type PublishError = queue.PublishError
+
 // CodePublishFailed is the stable code of a *PublishError.
-const CodePublishFailed = "queue_publish_failed"
-
-// PublishError reports activities the queue did not accept. The others were accepted.
-// Publishing the failed ones again, or all of them, is safe: consumers deduplicate by ID.
-type PublishError struct {
-	// Failed lists the IDs of the activities the queue did not accept, in the order given.
-	Failed []string
-	// Err is the first cause: a failed call, or the first entry SQS refused.
-	Err error
-}
-
-// Error names the failed activities, at most ten of them.
-func (e *PublishError) Error() string {
-	ids := e.Failed
-	more := ""
-	if len(ids) > 10 {
-		ids, more = ids[:10], fmt.Sprintf(" and %d more", len(e.Failed)-10)
-	}
-	return fmt.Sprintf("sqs: %d activities not queued (%s%s): %v", len(e.Failed), strings.Join(ids, ", "), more, e.Err)
-}
-
-// Unwrap returns the first cause.
-func (e *PublishError) Unwrap() error { return e.Err }
-
-// ErrorCode returns CodePublishFailed.
-func (e *PublishError) ErrorCode() string { return CodePublishFailed }
+const CodePublishFailed = queue.CodePublishFailed
 
 // Publish sends activities in SendMessageBatch calls of up to MaxBatch messages, a few calls at a
 // time. Unlike the port's default, a failure is partial: the returned *PublishError names the
@@ -142,7 +119,7 @@ func (p *Publisher) Publish(ctx context.Context, activities ...live.Activity) er
 	if len(ids) == 0 {
 		return nil
 	}
-	return &PublishError{Failed: ids, Err: cause}
+	return &PublishError{Transport: "sqs", Failed: ids, Err: cause}
 }
 
 // send sends one batch and marks in failed the entries SQS did not accept.
