@@ -6,12 +6,7 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"io"
 	"log/slog"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/uriba-live/uriba/shared/compose"
 	"github.com/uriba-live/uriba/shared/config"
@@ -24,22 +19,7 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Getenv, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "imcallback:", err)
-		os.Exit(1)
-	}
-}
-
-func run(ctx context.Context, getenv func(string) string, stderr io.Writer) error {
-	logger := slog.New(slog.NewJSONHandler(stderr, nil)).With("function", "imcallback")
-	fn, release, err := newFunction(ctx, getenv, logger)
-	if err != nil {
-		return err
-	}
-	defer release()
-	return runtime.Run(ctx, fn, getenv, logger)
+	runtime.Main("imcallback", newFunction)
 }
 
 // newFunction reads the configuration and assembles the function's handler. The returned function

@@ -5,12 +5,7 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"io"
 	"log/slog"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/uriba-live/uriba/shared/compose"
 	"github.com/uriba-live/uriba/shared/config"
@@ -22,27 +17,12 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Getenv, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "levelupdater:", err)
-		os.Exit(1)
-	}
-}
-
-func run(ctx context.Context, getenv func(string) string, stderr io.Writer) error {
-	logger := slog.New(slog.NewJSONHandler(stderr, nil)).With("function", "levelupdater")
-	fn, closeStore, err := newFunction(ctx, getenv, logger)
-	if err != nil {
-		return err
-	}
-	defer closeStore()
-	return runtime.Run(ctx, fn, getenv, logger)
+	runtime.Main("levelupdater", newFunction)
 }
 
 // newFunction reads the configuration and assembles the function's handlers. The returned
 // function closes the store.
-func newFunction(ctx context.Context, getenv func(string) string, logger *slog.Logger) (runtime.Function, func() error, error) {
+func newFunction(ctx context.Context, getenv func(string) string, logger *slog.Logger) (runtime.Function, func(), error) {
 	env := config.NewLoader(getenv)
 	imConfig := env.IM()
 	storeConfig := env.Store("")
@@ -68,5 +48,5 @@ func newFunction(ctx context.Context, getenv func(string) string, logger *slog.L
 
 	router := httpapi.NewRouter(logger)
 	httpapi.Levels{Reader: updater, Merchants: merchants}.Register(router)
-	return runtime.Function{Name: "levelupdater", HTTP: router, Event: queueconf.Consumer(updater, logger)}, kv.Close, nil
+	return runtime.Function{Name: "levelupdater", HTTP: router, Event: queueconf.Consumer(updater, logger)}, func() { _ = kv.Close() }, nil
 }

@@ -4,12 +4,7 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"io"
 	"log/slog"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/uriba-live/uriba/shared/compose"
 	"github.com/uriba-live/uriba/shared/config"
@@ -18,36 +13,22 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Getenv, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "pushurl:", err)
-		os.Exit(1)
-	}
-}
-
-func run(ctx context.Context, getenv func(string) string, stderr io.Writer) error {
-	logger := slog.New(slog.NewJSONHandler(stderr, nil)).With("function", "pushurl")
-	fn, err := newFunction(getenv, logger)
-	if err != nil {
-		return err
-	}
-	return runtime.Run(ctx, fn, getenv, logger)
+	runtime.Main("pushurl", newFunction)
 }
 
 // newFunction reads the configuration and assembles the function's handler.
-func newFunction(getenv func(string) string, logger *slog.Logger) (runtime.Function, error) {
+func newFunction(_ context.Context, getenv func(string) string, logger *slog.Logger) (runtime.Function, func(), error) {
 	env := config.NewLoader(getenv)
 	imConfig := env.IM()
 	merchants := httpapi.MerchantKeys{Digests: env.MerchantKeys()}
 	if err := env.Err(); err != nil {
-		return runtime.Function{}, err
+		return runtime.Function{}, nil, err
 	}
 	im, err := compose.IMClient(imConfig, logger)
 	if err != nil {
-		return runtime.Function{}, err
+		return runtime.Function{}, nil, err
 	}
 	router := httpapi.NewRouter(logger)
 	httpapi.Credentials{Issuer: compose.Issuer(imConfig, im), Merchants: merchants}.Register(router)
-	return runtime.Function{Name: "pushurl", HTTP: router}, nil
+	return runtime.Function{Name: "pushurl", HTTP: router}, nil, nil
 }

@@ -108,7 +108,7 @@ func checkUserSig(t *testing.T, body, userID string) {
 
 func newTestFunction(t *testing.T, env map[string]string) runtime.Function {
 	t.Helper()
-	fn, err := newFunction(func(k string) string { return env[k] }, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	fn, _, err := newFunction(context.Background(), func(k string) string { return env[k] }, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +168,7 @@ func TestIMUnreachableIsABadGateway(t *testing.T) {
 }
 
 func TestConfigurationProblemsAreReportedTogether(t *testing.T) {
-	_, err := newFunction(func(string) string { return "" }, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	_, _, err := newFunction(context.Background(), func(string) string { return "" }, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err == nil {
 		t.Fatal("started without configuration")
 	}
