@@ -16,12 +16,12 @@ const MaxWordRunes = 64
 // word, else a symbol of the alphabet, possibly flagged with codeSingle. Codes above codeSep need
 // the careful scan.
 const (
-	codeSep        uint32 = 1 << 29      // ignored between the characters of a word
-	codeVoiced     uint32 = codeSep + 1  // a voiced sound mark, such as ﾞ or U+3099
-	codeSemiVoiced uint32 = codeSep + 2  // a semi-voiced sound mark, such as ﾟ or U+309A
-	codeInvalid    uint32 = codeSep + 3  // not a valid three-byte sequence, in Matcher.lead3's blocks
-	codeSingle     uint32 = 1 << 30      // flags the code of a one-character word
-	codeExpand     uint32 = 1 << 31      // low bits index Matcher.expand: a rune folding to several
+	codeSep        uint32 = 1 << 29     // ignored between the characters of a word
+	codeVoiced     uint32 = codeSep + 1 // a voiced sound mark, such as ﾞ or U+3099
+	codeSemiVoiced uint32 = codeSep + 2 // a semi-voiced sound mark, such as ﾟ or U+309A
+	codeInvalid    uint32 = codeSep + 3 // not a valid three-byte sequence, in Matcher.lead3's blocks
+	codeSingle     uint32 = 1 << 30     // flags the code of a one-character word
+	codeExpand     uint32 = 1 << 31     // low bits index Matcher.expand: a rune folding to several
 )
 
 // A Matcher finds the words of a WordList in text, seeing through the evasions described in the
@@ -29,21 +29,20 @@ const (
 type Matcher struct {
 	ascii  [utf8.RuneSelf]uint32
 	fold   *folding
-	pages  []uint32 // rune>>8 → offset of its block in blocks
-	blocks []uint32 // the code of each rune, 256 per block
+	pages  []uint32      // rune>>8 → offset of its block in blocks
+	blocks []uint32      // the code of each rune, 256 per block
 	lead3  *[1024]uint32 // the first two bytes of a three-byte sequence → offset in blocks
 
 	expand [][]uint32 // the codes of the runes that fold to several characters
 
-	da        []slot   // the automaton's states, a double array; state 0 is the root
-	dict      []int32  // nearest proper suffix state that ends a word, 0 if none
-	root      []int32  // code → the root's child, negated when a word ends there; 0 for none
-	follow    []uint64 // bit c%128 of row p (two words) set when some word starts with codes p, c
-	twos      []uint64 // the same for the words of exactly two characters
-	gate      []uint64 // bit hash3(a, b, c) & gateMask: some word starts with codes a, b, c
-	gateMask  uint32
-	single    []bool // code → whether it is a one-character word
-	kb        uint32 // codes 1..kb occur in banned words; higher codes only in allow entries
+	da       []slot   // the automaton's states, a double array; state 0 is the root
+	dict     []int32  // nearest proper suffix state that ends a word, 0 if none
+	root     []int32  // code → the root's child, negated when a word ends there; 0 for none
+	pairs    []uint64 // row p*2+c/64%2: [some word starts with p, c; a two-character word is p, c] by bit c%64
+	gate     []uint64 // bit hash3(a, b, c) & gateMask: some word starts with codes a, b, c
+	gateMask uint32
+	single   []bool // code → whether it is a one-character word
+	kb       uint32 // codes 1..kb occur in banned words; higher codes only in allow entries
 
 	alpha   map[rune]uint32 // folded rune → code
 	wordish []bool          // code → whether its rune is Latin, Greek, Cyrillic or a digit
@@ -517,17 +516,16 @@ func (m *Matcher) buildAutomaton(words []folded) {
 	}
 	m.gate = make([]uint64, 1<<logBits/64)
 	m.gateMask = 1<<logBits - 1
-	m.follow = make([]uint64, 2*len(m.wordish))
-	m.twos = make([]uint64, 2*len(m.wordish))
+	m.pairs = make([]uint64, 4*len(m.wordish))
 	for _, e := range entries {
 		c := e.codes
 		if len(c) == 1 {
 			continue
 		}
-		row := c[0]*2 + c[1]/64%2
-		m.follow[row] |= 1 << (c[1] % 64)
+		row := (c[0]*2 + c[1]/64%2) * 2
+		m.pairs[row] |= 1 << (c[1] % 64)
 		if len(c) == 2 {
-			m.twos[row] |= 1 << (c[1] % 64)
+			m.pairs[row+1] |= 1 << (c[1] % 64)
 			continue
 		}
 		h := hash3(c[0], c[1], c[2]) & m.gateMask

@@ -1,7 +1,7 @@
 // Package moderation finds banned words in chat messages, seeing through the usual ways of
 // hiding them. It runs in the IM BeforeSendMsg callback for every message of every live room, so
-// checking a clean message allocates nothing and costs well under a microsecond for a 200-byte
-// message against a 10,000-word list.
+// checking a message allocates nothing and takes about half a microsecond of CPU time for a
+// 200-byte message against a 10,000-word list.
 //
 // # Word lists
 //
@@ -60,6 +60,7 @@
 // only when a word is found there, or a rare character (a voiced mark, a rune folding to several
 // characters) turns up, do they run the careful scan: the full automaton with failure and output
 // links, which keeps the positions of the original text, applies the Latin rule and the allow
-// entries, and reports hits. Nothing is allocated on the way, and no folded copy of the text is
-// made.
+// entries, and reports hits. Find and Mask hand the text back to the filter once the automaton
+// has idled near its root for a few characters. Nothing is allocated on the way, and no folded
+// copy of the text is made.
 package moderation

@@ -11,12 +11,13 @@ import (
 // miss a hit, and starting the careful scan where mayHit says must find the same hits as starting
 // it at the beginning.
 func TestFilterAgreesWithScan(t *testing.T) {
-	words := []string{"加微信", "微信", "裏垢", "死ね", "ガキ", "scam", "scam link", "ass", "fuck", "刷单", "a", "傻", "くそ", "ｶﾞｷ"}
+	words := []string{"加微信", "微信", "裏垢", "死ね", "ガキ", "scam", "scam link", "ass", "fuck", "刷单", "a", "傻", "くそ", "ｶﾞｷ", "殺すぞ", "パパ活", "ばかな"}
 	allow := []string{"class", "assist", "死ねない", "加微信群"}
 	m := Compile(WordList{Words: words, Allow: allow})
 	pieces := append(slices.Clone(words), allow...)
 	pieces = append(pieces, " ", "　", ".", "-", "\u200b", "\ufe0f", "😀", "x", "y", "ｓ", "ｃ", "ａ", "ｍ", "ﾞ", "\u3099",
-		"か", "が", "ｶ", "き", "微", "信", "加", "\xff", "\xe3\x81", "S", "C", "A", "M", "①", "㈱", "㍻", "ﬁ", "é", "s\u0301")
+		"か", "が", "ｶ", "き", "微", "信", "加", "\xff", "\xe3\x81", "S", "C", "A", "M", "①", "㈱", "㍻", "ﬁ", "é", "s\u0301",
+		"殺", "ｽ", "ｿ", "殺ｽｿ", "殺すそ", "ﾊﾟﾊ", "ﾊ", "ﾟ", "゛", "パ", "ぱ", "活", "ば", "か", "な", "\u200d")
 	rng := rand.New(rand.NewPCG(1, 2))
 	for n := range 200000 {
 		var b strings.Builder
@@ -33,7 +34,7 @@ func TestFilterAgreesWithScan(t *testing.T) {
 			b.WriteString(p)
 		}
 		text := b.String()
-		want, _ := m.scan(text, 0, nil, false)
+		want, _, _, _ := m.scan(text, 0, nil, false, 0)
 		got := m.Find(text, nil)
 		if !slices.Equal(got, want) {
 			t.Fatalf("case %d: Find(%q) = %v, the careful scan alone finds %v", n, text, got, want)

@@ -28,7 +28,9 @@
 package dynamo
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"math"
@@ -56,6 +58,9 @@ const (
 	attrValue   = "v"
 	attrCount   = "n"
 	attrExpires = "expiresAt"
+	// attrWrite holds a random token of the conditional write that stored the item, so that a
+	// write whose reply was lost, and which the SDK then retried, is recognised as applied.
+	attrWrite = "w"
 )
 
 // soleName is the sort key of a key without directory.
@@ -285,14 +290,22 @@ func (s *Store) put(ctx context.Context, op, key string, value []byte, ttl time.
 		av[attrExpires] = number(s.expiresAt(ttl))
 	}
 	in := &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: av}
+	var token []byte
 	if condition != "" {
+		token = make([]byte, 16)
+		_, _ = rand.Read(token)
+		av[attrWrite] = &types.AttributeValueMemberB{Value: token}
 		in.ConditionExpression = aws.String(condition)
 		in.ExpressionAttributeValues = values
+		in.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
 	}
 	_, err := s.client.PutItem(ctx, in)
 	var failed *types.ConditionalCheckFailedException
 	if errors.As(err, &failed) {
-		return false, nil
+		// The SDK retries a call whose reply was lost with the same item: when the item that
+		// made the condition fail carries this call's token, that earlier attempt was applied.
+		w, ok := failed.Item[attrWrite].(*types.AttributeValueMemberB)
+		return ok && bytes.Equal(w.Value, token), nil
 	}
 	return err == nil, fail(op, key, err)
 }
