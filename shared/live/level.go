@@ -20,7 +20,7 @@ type LevelRules struct {
 }
 
 // DefaultLevelRules returns rules that suit a typical live-selling room: chatting and liking
-// raise a viewer a few levels over a session, buying and gifting raise them much faster.
+// raise a viewer a few levels over a live stream, buying and gifting raise them much faster.
 func DefaultLevelRules() LevelRules {
 	return LevelRules{
 		XP: map[ActivityKind]int64{
