@@ -318,6 +318,13 @@ func TestDevServerModeratesChatAndRaisesLevels(t *testing.T) {
 	if level.Level != 1 {
 		t.Fatalf("level %d at 11 XP", level.Level)
 	}
+	var summary struct {
+		Messages, Likes int64
+	}
+	getJSON(t, base+"/v1/rooms/room-chat/summary", key, &summary)
+	if summary.Messages != 3 || summary.Likes != 5 {
+		t.Fatalf("summary %+v, want the 3 delivered chat messages and 5 likes", summary)
+	}
 
 	// 44 more likes take mei past 50 XP: level 2 reaches her IM profile, where every client reads it.
 	if status, body := mei.post(t, "/standin/groups/room-chat/messages",

@@ -17,10 +17,11 @@ const (
 	EventUnfollow = "CANCELATTENTION"
 )
 
-// afterSendMsg publishes the activity of a delivered message, if it earns one.
+// afterSendMsg counts a delivered chat message in the room's statistics and publishes the
+// activity of a delivered message, if it earns one.
 func (h *Handler) afterSendMsg(ctx context.Context, s *scratch) {
 	m := &s.msg
-	if h.pub == nil || m.GroupID == "" || m.FromAccount == "" || m.FromAccount == h.cfg.Admin {
+	if m.GroupID == "" || m.FromAccount == "" || m.FromAccount == h.cfg.Admin {
 		return
 	}
 	kind, amount := h.classify(s)
@@ -35,11 +36,23 @@ func (h *Handler) afterSendMsg(ctx context.Context, s *scratch) {
 		Amount: amount,
 		At:     h.messageTime(m),
 	}
-	h.runIO(ctx, "publish activity", a.RoomID, func(ctx context.Context) error {
-		if err := h.pub.Publish(ctx, a); err != nil {
+	countMessage := kind == live.KindChat && h.stats != nil
+	if !countMessage && h.pub == nil {
+		return
+	}
+	// Both writes share one I/O budget; the activity goes first, since levels matter more than
+	// statistics.
+	h.runIO(ctx, "record message", a.RoomID, func(ctx context.Context) error {
+		if h.pub != nil {
+			if err := h.pub.Publish(ctx, a); err != nil {
+				return err
+			}
+			h.m.activities.Add(1)
+		}
+		if countMessage {
+			_, err := h.stats.AddMessage(ctx, a.RoomID, a.ID)
 			return err
 		}
-		h.m.activities.Add(1)
 		return nil
 	})
 }

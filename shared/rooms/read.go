@@ -141,8 +141,8 @@ func (s *Service) List(ctx context.Context, p ListParams) (Page, error) {
 // Summary is what a room did, for the merchant after the live.
 //
 // There is no gift feature yet: Gifts and Coins are zero and TopGifters is empty until gifts
-// are billed. Messages is zero too: nothing counts a room's messages yet (the IM callback's
-// AfterSendMsg is where they would be counted).
+// are billed. Messages counts the chat messages delivered to the room (the IM callback counts
+// each once, in AfterSendMsg).
 type Summary struct {
 	RoomID    string          `json:"roomId"`
 	Status    live.RoomStatus `json:"status"`
@@ -169,7 +169,7 @@ type Gifter struct {
 	Coins  int64  `json:"coins"`
 }
 
-// Summary returns what the room did: how long it was live, its peak viewers and likes (from
+// Summary returns what the room did: how long it was live, its peak viewers, likes and messages (from
 // Config.Stats), and how many products were pinned.
 //
 // IM calls: none.
@@ -186,6 +186,7 @@ func (s *Service) Summary(ctx context.Context, roomID string) (Summary, error) {
 		EndedAt:        r.EndedAt,
 		PeakViewers:    v.Stats.PeakViewers,
 		Likes:          v.Stats.Likes,
+		Messages:       v.Stats.Messages,
 		TopGifters:     []Gifter{},
 		ProductsPinned: r.ProductsPinned,
 	}

@@ -41,6 +41,7 @@ type Counts struct {
 	Likes       int64 `json:"likes"`
 	Viewers     int64 `json:"viewers"`
 	PeakViewers int64 `json:"peakViewers"`
+	Messages    int64 `json:"messages"`
 }
 
 // Stats keeps room counters in a KV. Its methods are safe for concurrent use as far as the KV's
@@ -110,6 +111,21 @@ func (s *Stats) Leave(ctx context.Context, roomID, userID string) (left bool, er
 	return true, nil
 }
 
+// messageTTL is how long a counted message is remembered, longer than IM retries a callback.
+const messageTTL = time.Hour
+
+// AddMessage counts a message delivered to the room once, however often its callback arrives:
+// messageID (GroupId/MsgSeq) is remembered for an hour, and a repeat counts nothing. It reports
+// whether the message was counted now.
+func (s *Stats) AddMessage(ctx context.Context, roomID, messageID string) (bool, error) {
+	created, err := s.kv.PutIfAbsent(ctx, messageKey(roomID, messageID), memberValue, messageTTL)
+	if err != nil || !created {
+		return false, err
+	}
+	_, err = s.kv.Add(ctx, messagesKey(roomID), 1)
+	return err == nil, err
+}
+
 // Get returns the room's counters. A room nobody touched has zero counts.
 func (s *Stats) Get(ctx context.Context, roomID string) (Counts, error) {
 	var c Counts
@@ -123,6 +139,9 @@ func (s *Stats) Get(ctx context.Context, roomID string) (Counts, error) {
 	if c.PeakViewers, err = s.kv.Counter(ctx, peakKey(roomID)); err != nil {
 		return Counts{}, err
 	}
+	if c.Messages, err = s.kv.Counter(ctx, messagesKey(roomID)); err != nil {
+		return Counts{}, err
+	}
 	c.Viewers = max(c.Viewers, 0)
 	c.PeakViewers = max(c.PeakViewers, c.Viewers)
 	return c, nil
@@ -132,9 +151,13 @@ func (s *Stats) Get(ctx context.Context, roomID string) (Counts, error) {
 // rate viewers come and go, stay out of directories (a store may keep a directory in one
 // partition). IDs are escaped so that no ID can reach another key.
 
-func likesKey(roomID string) string   { return "room/" + escape(roomID) + "/likes" }
-func viewersKey(roomID string) string { return "room/" + escape(roomID) + "/viewers" }
-func peakKey(roomID string) string    { return "room/" + escape(roomID) + "/peak" }
+func likesKey(roomID string) string    { return "room/" + escape(roomID) + "/likes" }
+func viewersKey(roomID string) string  { return "room/" + escape(roomID) + "/viewers" }
+func peakKey(roomID string) string     { return "room/" + escape(roomID) + "/peak" }
+func messagesKey(roomID string) string { return "room/" + escape(roomID) + "/messages" }
+func messageKey(roomID, messageID string) string {
+	return "roommsg#" + escape(roomID) + "#" + escape(messageID)
+}
 func memberKey(roomID, userID string) string {
 	return "roommember#" + escape(roomID) + "#" + escape(userID)
 }

@@ -345,3 +345,23 @@ func TestAJoinWritesOnlyWhenTheMemberIsNew(t *testing.T) {
 		t.Fatalf("calls %v: duplicates must stop at PutIfAbsent", kv.calls)
 	}
 }
+
+func TestAddMessageCountsEachMessageOnce(t *testing.T) {
+	ctx := context.Background()
+	s := New(newMemKV(), 0)
+	for _, id := range []string{"room-1/1", "room-1/2", "room-1/1", "room-1/3", "room-1/2"} {
+		if _, err := s.AddMessage(ctx, "room-1", id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.AddMessage(ctx, "room-2", "room-2/1"); err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.Get(ctx, "room-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Messages != 3 {
+		t.Fatalf("messages %d, want 3: a redelivered callback was counted again", c.Messages)
+	}
+}
