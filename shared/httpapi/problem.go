@@ -34,9 +34,6 @@ var statusOf = map[string]int{
 	store.CodeFailed:         http.StatusInternalServerError,
 }
 
-// titleOf gives each status a short human title for the problem document.
-func titleOf(status int) string { return http.StatusText(status) }
-
 // Problem is an RFC 9457 problem document with uriba's stable code.
 type Problem struct {
 	Type   string `json:"type"`
@@ -68,7 +65,7 @@ func WriteError(w http.ResponseWriter, err error) {
 	}
 	writeProblem(w, Problem{
 		Type:   "urn:uriba:problem:" + code,
-		Title:  titleOf(status),
+		Title:  http.StatusText(status),
 		Status: status,
 		Code:   code,
 		Detail: detail,

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/uriba-live/uriba/shared/live"
 )
@@ -29,6 +30,7 @@ func NewRouter(logger *slog.Logger) *Router {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))
 	})
+	rt.mux.HandleFunc("/", rt.unrouted)
 	return rt
 }
 
@@ -70,31 +72,30 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
-	if h, pattern := rt.mux.Handler(r); pattern == "" {
-		rt.unrouted(w, r, h)
-		return
-	}
-	rt.mux.ServeHTTP(w, r) // matches again, and sets the path values the handler reads
-
+	rt.mux.ServeHTTP(w, r)
 }
 
-// unrouted replays the mux's own answer for a request no pattern accepts, keeping its status and
-// Allow header but replacing its plain-text body with a problem document.
-func (rt *Router) unrouted(w http.ResponseWriter, r *http.Request, h http.Handler) {
-	rec := &statusRecorder{header: http.Header{}}
-	h.ServeHTTP(rec, r)
-	switch rec.status {
-	case http.StatusMethodNotAllowed:
-		w.Header().Set("Allow", rec.header.Get("Allow"))
-		WriteError(w, live.Errorf(live.EMethodNotAllowed, "%s is not allowed on %s.", r.Method, r.URL.Path))
-	case http.StatusNotFound, 0:
-		WriteError(w, live.Errorf(live.ENotFound, "No route matches %s %s.", r.Method, r.URL.Path))
-	default: // redirects for cleaned paths
-		for k, v := range rec.header {
-			w.Header()[k] = v
+// probeMethods are the methods tried to tell a wrong method (405) from an unknown path (404).
+var probeMethods = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+// unrouted answers every request no route accepts, as the catch-all "/" pattern: 405 with an
+// Allow header when the path exists for other methods, 404 otherwise. Only failed requests pay
+// for the probing; routed ones are matched once.
+func (rt *Router) unrouted(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	probe := *r
+	for _, m := range probeMethods {
+		probe.Method = m
+		if _, pattern := rt.mux.Handler(&probe); pattern != "/" && pattern != "" {
+			allow = append(allow, m)
 		}
-		w.WriteHeader(rec.status)
 	}
+	if len(allow) == 0 {
+		WriteError(w, live.Errorf(live.ENotFound, "No route matches %s %s.", r.Method, r.URL.Path))
+		return
+	}
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	WriteError(w, live.Errorf(live.EMethodNotAllowed, "%s is not allowed on %s.", r.Method, r.URL.Path))
 }
 
 func (rt *Router) fail(w http.ResponseWriter, r *http.Request, err error) {
@@ -108,17 +109,3 @@ func (rt *Router) fail(w http.ResponseWriter, r *http.Request, err error) {
 		"status", status, "code", code, "err", err)
 	WriteError(w, err)
 }
-
-type statusRecorder struct {
-	header http.Header
-	status int
-}
-
-func (s *statusRecorder) Header() http.Header { return s.header }
-func (s *statusRecorder) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	return len(b), nil
-}
-func (s *statusRecorder) WriteHeader(code int) { s.status = code }

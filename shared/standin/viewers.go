@@ -41,13 +41,7 @@ func (im *IM) joinLocked(g *group, user string, meta callbackMeta) bool {
 		return false
 	}
 	g.members[user] = im.now()
-	a := im.accounts[user]
-	im.broadcastTipLocked(g, GroupTipPayload{
-		OperatorID:    user,
-		OperationType: TipMemberJoined,
-		UserIDList:    []string{user},
-		MemberList:    []TipMember{{UserID: user, Nick: a.stringTag(tim.TagNick), Avatar: a.stringTag(tim.TagImage)}},
-	})
+	im.broadcastMemberTipLocked(g, user, TipMemberJoined)
 	im.notifyJoinLocked(g, user, meta)
 	return true
 }
@@ -64,15 +58,21 @@ func (im *IM) quitLocked(g *group, user string, meta callbackMeta) *imError {
 			im.endStreamLocked(g, s, "quit")
 		}
 	}
+	im.broadcastMemberTipLocked(g, user, TipMemberQuit)
+	im.notifyExitLocked(g, user, meta)
+	return nil
+}
+
+// broadcastMemberTipLocked tells g's members that user joined or quit (operationType), with the
+// user's nick and avatar as the Web SDK shows them.
+func (im *IM) broadcastMemberTipLocked(g *group, user string, operationType int) {
 	a := im.accounts[user]
 	im.broadcastTipLocked(g, GroupTipPayload{
 		OperatorID:    user,
-		OperationType: TipMemberQuit,
+		OperationType: operationType,
 		UserIDList:    []string{user},
 		MemberList:    []TipMember{{UserID: user, Nick: a.stringTag(tim.TagNick), Avatar: a.stringTag(tim.TagImage)}},
 	})
-	im.notifyExitLocked(g, user, meta)
-	return nil
 }
 
 // serveJoin answers POST /standin/groups/{groupId}/members: the viewer joins the group.
