@@ -14,37 +14,37 @@ import (
 	"github.com/uriba-live/uriba/shared/imcallback"
 	queueconf "github.com/uriba-live/uriba/shared/queue/configured"
 	"github.com/uriba-live/uriba/shared/roomstats"
-	"github.com/uriba-live/uriba/shared/runtime"
+	"github.com/uriba-live/uriba/shared/platform"
 	storeconf "github.com/uriba-live/uriba/shared/store/configured"
 )
 
 func main() {
-	runtime.Main("imcallback", newFunction)
+	platform.Main("imcallback", newFunction)
 }
 
 // newFunction reads the configuration and assembles the function's handler. The returned function
 // drains the activity queue and closes the store.
-func newFunction(ctx context.Context, getenv func(string) string, logger *slog.Logger) (runtime.Function, func(), error) {
+func newFunction(ctx context.Context, getenv func(string) string, logger *slog.Logger) (platform.Function, func(), error) {
 	env := config.NewLoader(getenv)
 	cfg := imcallback.ConfigFromEnv(env)
 	storeConfig := env.Store("")
 	wordsFile := env.String("MODERATION_WORDS_FILE", "")
 	queueSpec := env.String("ACTIVITY_QUEUE", "log")
 	if err := env.Err(); err != nil {
-		return runtime.Function{}, nil, err
+		return platform.Function{}, nil, err
 	}
 	moderator, err := compose.Moderator(wordsFile, logger)
 	if err != nil {
-		return runtime.Function{}, nil, err
+		return platform.Function{}, nil, err
 	}
 	kv, err := storeconf.Open(ctx, storeConfig)
 	if err != nil {
-		return runtime.Function{}, nil, err
+		return platform.Function{}, nil, err
 	}
 	activities, err := queueconf.Open(ctx, queueSpec, env, logger)
 	if err != nil {
 		_ = kv.Close()
-		return runtime.Function{}, nil, err
+		return platform.Function{}, nil, err
 	}
 	logger.Info("IM callback configured", "config", cfg, "store", storeConfig.Kind)
 	handler := imcallback.New(cfg, imcallback.Deps{
@@ -61,5 +61,5 @@ func newFunction(ctx context.Context, getenv func(string) string, logger *slog.L
 			logger.Warn("closing the store failed", "err", err)
 		}
 	}
-	return runtime.Function{Name: "imcallback", HTTP: router}, release, nil
+	return platform.Function{Name: "imcallback", HTTP: router}, release, nil
 }

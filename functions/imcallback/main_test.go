@@ -18,7 +18,7 @@ import (
 	"github.com/uriba-live/uriba/shared/live"
 	"github.com/uriba-live/uriba/shared/moderation"
 	"github.com/uriba-live/uriba/shared/roomstats"
-	"github.com/uriba-live/uriba/shared/runtime"
+	"github.com/uriba-live/uriba/shared/platform"
 	"github.com/uriba-live/uriba/shared/store/bolt"
 	"github.com/uriba-live/uriba/shared/tim"
 )
@@ -40,7 +40,7 @@ func testEnv(t *testing.T) map[string]string {
 	}
 }
 
-func newTestFunction(t *testing.T, env map[string]string) (runtime.Function, func()) {
+func newTestFunction(t *testing.T, env map[string]string) (platform.Function, func()) {
 	t.Helper()
 	fn, release, err := newFunction(context.Background(), func(k string) string { return env[k] }, quiet())
 	if err != nil {
@@ -73,7 +73,7 @@ type imReply struct {
 	Reply      tim.BeforeSendMsgReply
 }
 
-func invoke(t *testing.T, h runtime.EventHandler, ev json.RawMessage) imReply {
+func invoke(t *testing.T, h platform.EventHandler, ev json.RawMessage) imReply {
 	t.Helper()
 	out, err := h(context.Background(), ev)
 	if err != nil {
@@ -102,7 +102,7 @@ func message(from string, elems ...tim.MsgElem) tim.SendMsgCallback {
 func TestCallbacksThroughLambdaFunctionURL(t *testing.T) {
 	env := testEnv(t)
 	fn, release := newTestFunction(t, env)
-	h := runtime.LambdaHandler(fn)
+	h := platform.LambdaHandler(fn)
 
 	r := invoke(t, h, event(t, tim.CmdBeforeSendMsg, message("mei", tim.TextElem("私下交易 please"))))
 	if r.StatusCode != 200 || r.Reply.ErrorCode != imcallback.CodeModerated {
@@ -152,7 +152,7 @@ func TestAWordListFileAndModes(t *testing.T) {
 	env["LIKE_MODE"] = "absorb"
 	fn, release := newTestFunction(t, env)
 	defer release()
-	h := runtime.LambdaHandler(fn)
+	h := platform.LambdaHandler(fn)
 
 	r := invoke(t, h, event(t, tim.CmdBeforeSendMsg, message("mei", tim.TextElem("real or FakeGoods?"))))
 	if len(r.Reply.MsgBody) != 1 {

@@ -17,7 +17,7 @@ import (
 
 	"github.com/uriba-live/uriba/shared/levels"
 	"github.com/uriba-live/uriba/shared/live"
-	"github.com/uriba-live/uriba/shared/runtime"
+	"github.com/uriba-live/uriba/shared/platform"
 	"github.com/uriba-live/uriba/shared/standin"
 	"github.com/uriba-live/uriba/shared/tim"
 )
@@ -33,7 +33,7 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 // newTestFunction starts the IM stand-in with viewer bob and room-1, and returns the function
 // configured against it with a bolt store.
-func newTestFunction(t *testing.T) (runtime.Function, *standin.IM) {
+func newTestFunction(t *testing.T) (platform.Function, *standin.IM) {
 	t.Helper()
 	im, err := standin.New(standin.Config{SDKAppID: appID, SecretKey: secretKey, Admin: admin, Logger: quiet})
 	if err != nil {
@@ -84,7 +84,7 @@ func TestSQSBatchesOnLambdaAndActivityEventsOnSCF(t *testing.T) {
 		{"messageId":"m1","body":` + string(body) + `,"eventSource":"aws:sqs"},
 		{"messageId":"m2","body":"{broken","eventSource":"aws:sqs"}]}`
 	for range 2 { // a redelivery changes nothing
-		reply, err := runtime.LambdaHandler(fn)(ctx, json.RawMessage(sqsEvent))
+		reply, err := platform.LambdaHandler(fn)(ctx, json.RawMessage(sqsEvent))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,7 +94,7 @@ func TestSQSBatchesOnLambdaAndActivityEventsOnSCF(t *testing.T) {
 	}
 
 	scfEvent := `{"activities":[` + activityJSON(t, "room-1/2", live.KindGift, 150) + `]}`
-	reply, err := runtime.SCFHandler(fn)(ctx, json.RawMessage(scfEvent))
+	reply, err := platform.SCFHandler(fn)(ctx, json.RawMessage(scfEvent))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func TestSQSBatchesOnLambdaAndActivityEventsOnSCF(t *testing.T) {
 		t.Errorf("LEVEL_UP messages %v, want one for level 2 and one for level 3", ups)
 	}
 
-	if _, err := runtime.LambdaHandler(fn)(ctx, json.RawMessage(`{"source":"aws.events"}`)); err == nil {
+	if _, err := platform.LambdaHandler(fn)(ctx, json.RawMessage(`{"source":"aws.events"}`)); err == nil {
 		t.Error("an unknown event was accepted")
 	}
 }

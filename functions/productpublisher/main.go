@@ -12,37 +12,37 @@ import (
 	"github.com/uriba-live/uriba/shared/httpapi"
 	"github.com/uriba-live/uriba/shared/rooms"
 	"github.com/uriba-live/uriba/shared/roomstats"
-	"github.com/uriba-live/uriba/shared/runtime"
+	"github.com/uriba-live/uriba/shared/platform"
 	"github.com/uriba-live/uriba/shared/store/configured"
 )
 
 func main() {
-	runtime.Main("productpublisher", newFunction)
+	platform.Main("productpublisher", newFunction)
 }
 
 // newFunction reads the configuration and assembles the function's handler. The returned
 // function closes the store.
-func newFunction(ctx context.Context, getenv func(string) string, logger *slog.Logger) (runtime.Function, func(), error) {
+func newFunction(ctx context.Context, getenv func(string) string, logger *slog.Logger) (platform.Function, func(), error) {
 	env := config.NewLoader(getenv)
 	imConfig := env.IM()
 	storeConfig := env.Store("")
 	merchants := httpapi.MerchantKeys{Digests: env.MerchantKeys()}
 	fields := rooms.LoadFields(env)
 	if err := env.Err(); err != nil {
-		return runtime.Function{}, nil, err
+		return platform.Function{}, nil, err
 	}
 	im, err := compose.IMClient(imConfig, logger)
 	if err != nil {
-		return runtime.Function{}, nil, err
+		return platform.Function{}, nil, err
 	}
 	kv, err := configured.Open(ctx, storeConfig)
 	if err != nil {
-		return runtime.Function{}, nil, err
+		return platform.Function{}, nil, err
 	}
 	service, err := rooms.New(kv, im, rooms.Config{Fields: fields, Stats: roomstats.New(kv, 0), Logger: logger})
 	if err != nil {
 		kv.Close()
-		return runtime.Function{}, nil, err
+		return platform.Function{}, nil, err
 	}
 
 	router := httpapi.NewRouter(logger)
@@ -52,5 +52,5 @@ func newFunction(ctx context.Context, getenv func(string) string, logger *slog.L
 		Idempotency: httpapi.Idempotency{Store: kv, Logger: logger},
 	}.Register(router)
 	router.Handle(httpapi.OpenAPIRoute, httpapi.OpenAPI())
-	return runtime.Function{Name: "productpublisher", HTTP: router}, func() { _ = kv.Close() }, nil
+	return platform.Function{Name: "productpublisher", HTTP: router}, func() { _ = kv.Close() }, nil
 }

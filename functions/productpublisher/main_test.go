@@ -17,7 +17,7 @@ import (
 	"testing"
 
 	"github.com/uriba-live/uriba/shared/httpapi"
-	"github.com/uriba-live/uriba/shared/runtime"
+	"github.com/uriba-live/uriba/shared/platform"
 	"github.com/uriba-live/uriba/shared/standin"
 )
 
@@ -47,7 +47,7 @@ func testEnv(t *testing.T) (map[string]string, *standin.IM) {
 	}, im
 }
 
-func newTestFunction(t *testing.T, env map[string]string) runtime.Function {
+func newTestFunction(t *testing.T, env map[string]string) platform.Function {
 	t.Helper()
 	fn, closeStore, err := newFunction(context.Background(), func(k string) string { return env[k] },
 		slog.New(slog.NewTextHandler(io.Discard, nil)))
@@ -149,7 +149,7 @@ func TestRoomsThroughBothCloudAdapters(t *testing.T) {
 		}
 		return bytes.ReplaceAll(b, []byte("{{MERCHANT_KEY}}"), []byte(merchantKey))
 	}
-	reply := func(h runtime.EventHandler, e json.RawMessage) (int, string) {
+	reply := func(h platform.EventHandler, e json.RawMessage) (int, string) {
 		out, err := h(context.Background(), e)
 		if err != nil {
 			t.Fatal(err)
@@ -165,10 +165,10 @@ func TestRoomsThroughBothCloudAdapters(t *testing.T) {
 		return r.StatusCode, r.Body
 	}
 
-	if status, body := reply(runtime.LambdaHandler(fn), event("create-room-apigw-v2.json")); status != 201 {
+	if status, body := reply(platform.LambdaHandler(fn), event("create-room-apigw-v2.json")); status != 201 {
 		t.Fatalf("create through Lambda: %d %s", status, body)
 	}
-	if status, body := reply(runtime.SCFHandler(fn), event("pin-product-scf-apigw.json")); status != 200 {
+	if status, body := reply(platform.SCFHandler(fn), event("pin-product-scf-apigw.json")); status != 200 {
 		t.Fatalf("pin through SCF: %d %s", status, body)
 	}
 	g, ok := im.Group("cloud-room")
@@ -176,7 +176,7 @@ func TestRoomsThroughBothCloudAdapters(t *testing.T) {
 		t.Fatalf("group %+v", g)
 	}
 	// The Lambda event carried an Idempotency-Key: delivering it again changes nothing.
-	if status, body := reply(runtime.LambdaHandler(fn), event("create-room-apigw-v2.json")); status != 201 {
+	if status, body := reply(platform.LambdaHandler(fn), event("create-room-apigw-v2.json")); status != 201 {
 		t.Fatalf("replayed create: %d %s", status, body)
 	}
 }

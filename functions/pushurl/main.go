@@ -9,26 +9,26 @@ import (
 	"github.com/uriba-live/uriba/shared/compose"
 	"github.com/uriba-live/uriba/shared/config"
 	"github.com/uriba-live/uriba/shared/httpapi"
-	"github.com/uriba-live/uriba/shared/runtime"
+	"github.com/uriba-live/uriba/shared/platform"
 )
 
 func main() {
-	runtime.Main("pushurl", newFunction)
+	platform.Main("pushurl", newFunction)
 }
 
 // newFunction reads the configuration and assembles the function's handler.
-func newFunction(_ context.Context, getenv func(string) string, logger *slog.Logger) (runtime.Function, func(), error) {
+func newFunction(_ context.Context, getenv func(string) string, logger *slog.Logger) (platform.Function, func(), error) {
 	env := config.NewLoader(getenv)
 	imConfig := env.IM()
 	merchants := httpapi.MerchantKeys{Digests: env.MerchantKeys()}
 	if err := env.Err(); err != nil {
-		return runtime.Function{}, nil, err
+		return platform.Function{}, nil, err
 	}
 	im, err := compose.IMClient(imConfig, logger)
 	if err != nil {
-		return runtime.Function{}, nil, err
+		return platform.Function{}, nil, err
 	}
 	router := httpapi.NewRouter(logger)
 	httpapi.Credentials{Issuer: compose.Issuer(imConfig, im), Merchants: merchants}.Register(router)
-	return runtime.Function{Name: "pushurl", HTTP: router}, nil, nil
+	return platform.Function{Name: "pushurl", HTTP: router}, nil, nil
 }

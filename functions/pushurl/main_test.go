@@ -21,7 +21,7 @@ import (
 	"time"
 
 	"github.com/tencentyun/tls-sig-api-v2-golang/tencentyun"
-	"github.com/uriba-live/uriba/shared/runtime"
+	"github.com/uriba-live/uriba/shared/platform"
 	"github.com/uriba-live/uriba/shared/standin"
 )
 
@@ -66,7 +66,7 @@ type platformReply struct {
 	IsBase64Encoded bool              `json:"isBase64Encoded"`
 }
 
-func invoke(t *testing.T, h runtime.EventHandler, event json.RawMessage) platformReply {
+func invoke(t *testing.T, h platform.EventHandler, event json.RawMessage) platformReply {
 	t.Helper()
 	out, err := h(context.Background(), event)
 	if err != nil {
@@ -106,7 +106,7 @@ func checkUserSig(t *testing.T, body, userID string) {
 	}
 }
 
-func newTestFunction(t *testing.T, env map[string]string) runtime.Function {
+func newTestFunction(t *testing.T, env map[string]string) platform.Function {
 	t.Helper()
 	fn, _, err := newFunction(context.Background(), func(k string) string { return env[k] }, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
@@ -117,7 +117,7 @@ func newTestFunction(t *testing.T, env map[string]string) runtime.Function {
 
 func TestUserSigThroughLambdaFunctionURL(t *testing.T) {
 	env, im := testEnv(t)
-	h := runtime.LambdaHandler(newTestFunction(t, env))
+	h := platform.LambdaHandler(newTestFunction(t, env))
 
 	r := invoke(t, h, fixture(t, "usersig-lambda-url.json", merchantKey))
 	if r.StatusCode != 200 {
@@ -136,7 +136,7 @@ func TestUserSigThroughLambdaFunctionURL(t *testing.T) {
 
 func TestUserSigThroughSCFAPIGateway(t *testing.T) {
 	env, im := testEnv(t)
-	h := runtime.SCFHandler(newTestFunction(t, env))
+	h := platform.SCFHandler(newTestFunction(t, env))
 
 	r := invoke(t, h, fixture(t, "usersig-scf-apigw.json", merchantKey))
 	if r.StatusCode != 200 {
@@ -160,7 +160,7 @@ func TestIMUnreachableIsABadGateway(t *testing.T) {
 	}
 	env["IM_BASE_URL"] = "http://" + ln.Addr().String()
 	ln.Close() // nothing listens there now
-	h := runtime.LambdaHandler(newTestFunction(t, env))
+	h := platform.LambdaHandler(newTestFunction(t, env))
 	r := invoke(t, h, fixture(t, "usersig-lambda-url.json", merchantKey))
 	if r.StatusCode != 502 || !strings.Contains(r.Body, `"im_unavailable"`) {
 		t.Fatalf("unreachable IM: %d %s", r.StatusCode, r.Body)
@@ -267,7 +267,7 @@ func TestIMRateLimitedIsServiceUnavailable(t *testing.T) {
 	}))
 	defer limited.Close()
 	env["IM_BASE_URL"] = limited.URL
-	h := runtime.LambdaHandler(newTestFunction(t, env))
+	h := platform.LambdaHandler(newTestFunction(t, env))
 	r := invoke(t, h, fixture(t, "usersig-lambda-url.json", merchantKey))
 	if r.StatusCode != 503 || !strings.Contains(r.Body, `"im_rate_limited"`) || r.Headers["Retry-After"] == "" {
 		t.Fatalf("rate-limited IM: %d %v %s", r.StatusCode, r.Headers, r.Body)

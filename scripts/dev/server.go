@@ -16,7 +16,7 @@ import (
 	"github.com/uriba-live/uriba/shared/queue/inproc"
 	"github.com/uriba-live/uriba/shared/rooms"
 	"github.com/uriba-live/uriba/shared/roomstats"
-	"github.com/uriba-live/uriba/shared/runtime"
+	"github.com/uriba-live/uriba/shared/platform"
 	"github.com/uriba-live/uriba/shared/standin"
 	"github.com/uriba-live/uriba/shared/store/bolt"
 )
@@ -121,7 +121,7 @@ func (srv *server) Serve(ctx context.Context, ln net.Listener) error {
 		stop := context.AfterFunc(ctx, srv.standin.Close)
 		defer stop()
 	}
-	return runtime.Serve(ctx, ln, srv.router, srv.logger)
+	return platform.Serve(ctx, ln, srv.router, srv.logger)
 }
 
 // Close stops the stand-in (so that no callback publishes any more), drains the activity queue

@@ -1,4 +1,4 @@
-package runtime
+package platform
 
 import (
 	"context"
@@ -45,12 +45,12 @@ func handle(ctx context.Context, f Function, event json.RawMessage, onSCF bool) 
 	}
 	if kind == notHTTP {
 		if f.Event == nil {
-			return nil, fmt.Errorf("runtime: function %q received a non-HTTP event but has no Event handler", f.Name)
+			return nil, fmt.Errorf("platform: function %q received a non-HTTP event but has no Event handler", f.Name)
 		}
 		return f.Event(ctx, event)
 	}
 	if f.HTTP == nil {
-		return nil, fmt.Errorf("runtime: function %q received an HTTP event but has no HTTP handler", f.Name)
+		return nil, fmt.Errorf("platform: function %q received an HTTP event but has no HTTP handler", f.Name)
 	}
 
 	w := newRecorder()

@@ -1,4 +1,4 @@
-package runtime_test
+package platform_test
 
 import (
 	"bytes"
@@ -11,7 +11,7 @@ import (
 
 	scfevents "github.com/tencentyun/scf-go-lib/events"
 
-	"github.com/uriba-live/uriba/shared/runtime"
+	"github.com/uriba-live/uriba/shared/platform"
 )
 
 // scfReply is Tencent's integration response with each header kept raw, to tell strings from
@@ -46,7 +46,7 @@ func TestSCFAPIGatewayRoundTrip(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		_, _ = io.WriteString(w, `{"notice":"今晚八点开播"}`)
 	})
-	h := runtime.SCFHandler(runtime.Function{Name: "productpublisher", HTTP: mux})
+	h := platform.SCFHandler(platform.Function{Name: "productpublisher", HTTP: mux})
 
 	var reply scfReply
 	if err := json.Unmarshal(invoke(t, h, loadEvent(t, "scf-apigw-request.json")), &reply); err != nil {
@@ -78,7 +78,7 @@ func TestSCFAPIGatewayRoundTrip(t *testing.T) {
 }
 
 func TestSCFReplyMatchesTencentShape(t *testing.T) {
-	h := runtime.SCFHandler(runtime.Function{HTTP: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := platform.SCFHandler(platform.Function{HTTP: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.SetCookie(w, &http.Cookie{Name: "only", Value: "one"})
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.WriteHeader(http.StatusNotFound)
@@ -103,7 +103,7 @@ func TestSCFReplyMatchesTencentShape(t *testing.T) {
 func TestSCFArrayQueryAndBinaryReply(t *testing.T) {
 	var s seen
 	img := pngBytes(t)
-	h := runtime.SCFHandler(runtime.Function{HTTP: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := platform.SCFHandler(platform.Function{HTTP: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		observe(t, &s, r)
 		if r.Body != http.NoBody {
 			t.Errorf("an empty body should be http.NoBody, got %T", r.Body)
@@ -144,7 +144,7 @@ func TestSCFArrayQueryAndBinaryReply(t *testing.T) {
 
 func TestSCFFunctionURLWithoutRequestContext(t *testing.T) {
 	var s seen
-	h := runtime.SCFHandler(runtime.Function{HTTP: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := platform.SCFHandler(platform.Function{HTTP: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		observe(t, &s, r)
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}`)
@@ -169,7 +169,7 @@ func TestSCFFunctionURLWithoutRequestContext(t *testing.T) {
 
 func TestSCFHeaderKeysDifferingInCaseKeepEveryValue(t *testing.T) {
 	var got []string
-	h := runtime.SCFHandler(runtime.Function{HTTP: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := platform.SCFHandler(platform.Function{HTTP: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got = r.Header.Values("X-Tag")
 	})})
 	invoke(t, h, []byte(`{"httpMethod":"GET","path":"/","headers":{"X-Tag":"a","x-tag":"b"}}`))
@@ -181,7 +181,7 @@ func TestSCFHeaderKeysDifferingInCaseKeepEveryValue(t *testing.T) {
 
 func TestSCFQueryFromQueryStringParameters(t *testing.T) {
 	var s seen
-	h := runtime.SCFHandler(runtime.Function{HTTP: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := platform.SCFHandler(platform.Function{HTTP: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		observe(t, &s, r)
 	})})
 	event := `{"path":"/v1/rooms","httpMethod":"GET","headers":{"host":"env-id.service.tcloudbase.com"},

@@ -1,4 +1,4 @@
-package runtime_test
+package platform_test
 
 import (
 	"bytes"
@@ -9,7 +9,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/uriba-live/uriba/shared/runtime"
+	"github.com/uriba-live/uriba/shared/platform"
 )
 
 // trivial is a handler that answers with a small JSON document.
@@ -22,7 +22,7 @@ var trivial = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 // back to the encoded reply, as the Lambda runtime receives it.
 func BenchmarkLambdaFunctionURL(b *testing.B) {
 	event := loadEvent(b, "lambda-url-request.json")
-	h := runtime.LambdaHandler(runtime.Function{Name: "bench", HTTP: trivial})
+	h := platform.LambdaHandler(platform.Function{Name: "bench", HTTP: trivial})
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {

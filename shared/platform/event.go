@@ -1,4 +1,4 @@
-package runtime
+package platform
 
 import (
 	"bytes"
@@ -80,7 +80,7 @@ func decodeEvent(event []byte, onSCF bool) (*httpEvent, eventKind, error) {
 	e := new(httpEvent)
 	if err := json.Unmarshal(event, e); err != nil {
 		if looksHTTP(event) {
-			return nil, notHTTP, fmt.Errorf("runtime: decode HTTP event: %w", err)
+			return nil, notHTTP, fmt.Errorf("platform: decode HTTP event: %w", err)
 		}
 		return nil, notHTTP, nil
 	}

@@ -1,4 +1,4 @@
-package runtime_test
+package platform_test
 
 import (
 	"bufio"
@@ -17,7 +17,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/uriba-live/uriba/shared/runtime"
+	"github.com/uriba-live/uriba/shared/platform"
 )
 
 // env is a fake environment.
@@ -29,22 +29,22 @@ func TestDetect(t *testing.T) {
 	cases := []struct {
 		name string
 		env  env
-		want runtime.Platform
+		want platform.Platform
 	}{
-		{"nothing set is local", env{}, runtime.Local},
-		{"Lambda runtime API", env{"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001"}, runtime.Lambda},
-		{"SCF event function", env{"_LAMBDA_SERVER_PORT": "9000"}, runtime.SCF},
-		{"Lambda wins over the SCF port", env{"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001", "_LAMBDA_SERVER_PORT": "9000"}, runtime.Lambda},
-		{"SCF web function", env{"URIBA_RUNTIME": "scf-web"}, runtime.SCFWeb},
-		{"scf-web wins over the SCF port", env{"URIBA_RUNTIME": "scf-web", "_LAMBDA_SERVER_PORT": "9000"}, runtime.SCFWeb},
-		{"override to http", env{"URIBA_RUNTIME": "http", "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001"}, runtime.Local},
-		{"override to lambda", env{"URIBA_RUNTIME": "lambda"}, runtime.Lambda},
-		{"override to scf, any case and spacing", env{"URIBA_RUNTIME": " SCF "}, runtime.SCF},
-		{"unknown override is reported as is", env{"URIBA_RUNTIME": "gcp"}, runtime.Platform("gcp")},
+		{"nothing set is local", env{}, platform.Local},
+		{"Lambda runtime API", env{"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001"}, platform.Lambda},
+		{"SCF event function", env{"_LAMBDA_SERVER_PORT": "9000"}, platform.SCF},
+		{"Lambda wins over the SCF port", env{"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001", "_LAMBDA_SERVER_PORT": "9000"}, platform.Lambda},
+		{"SCF web function", env{"URIBA_RUNTIME": "scf-web"}, platform.SCFWeb},
+		{"scf-web wins over the SCF port", env{"URIBA_RUNTIME": "scf-web", "_LAMBDA_SERVER_PORT": "9000"}, platform.SCFWeb},
+		{"override to http", env{"URIBA_RUNTIME": "http", "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001"}, platform.Local},
+		{"override to lambda", env{"URIBA_RUNTIME": "lambda"}, platform.Lambda},
+		{"override to scf, any case and spacing", env{"URIBA_RUNTIME": " SCF "}, platform.SCF},
+		{"unknown override is reported as is", env{"URIBA_RUNTIME": "gcp"}, platform.Platform("gcp")},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if got := runtime.Detect(c.env.get); got != c.want {
+			if got := platform.Detect(c.env.get); got != c.want {
 				t.Errorf("Detect = %q, want %q", got, c.want)
 			}
 		})
@@ -54,20 +54,20 @@ func TestDetect(t *testing.T) {
 func TestNonHTTPEventsGoToEventHandler(t *testing.T) {
 	cases := []struct {
 		name    string
-		handler func(runtime.Function) runtime.EventHandler
+		handler func(platform.Function) platform.EventHandler
 		event   string
 	}{
-		{"SQS batch on Lambda", runtime.LambdaHandler, "sqs-event.json"},
-		{"SCF timer", runtime.SCFHandler, "scf-timer-event.json"},
-		{"SQS batch on SCF", runtime.SCFHandler, "sqs-event.json"},
-		{"SCF timer on Lambda", runtime.LambdaHandler, "scf-timer-event.json"},
-		{"Lambda HTTP event on SCF is not guessed to be HTTP", runtime.SCFHandler, "lambda-url-request.json"},
+		{"SQS batch on Lambda", platform.LambdaHandler, "sqs-event.json"},
+		{"SCF timer", platform.SCFHandler, "scf-timer-event.json"},
+		{"SQS batch on SCF", platform.SCFHandler, "sqs-event.json"},
+		{"SCF timer on Lambda", platform.LambdaHandler, "scf-timer-event.json"},
+		{"Lambda HTTP event on SCF is not guessed to be HTTP", platform.SCFHandler, "lambda-url-request.json"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			event := loadEvent(t, c.event)
 			var got json.RawMessage
-			f := runtime.Function{
+			f := platform.Function{
 				Name: "levelupdater",
 				HTTP: http.HandlerFunc(func(http.ResponseWriter, *http.Request) { t.Error("the HTTP handler ran for a non-HTTP event") }),
 				Event: func(ctx context.Context, e json.RawMessage) (any, error) {
@@ -86,36 +86,36 @@ func TestNonHTTPEventsGoToEventHandler(t *testing.T) {
 	}
 
 	t.Run("without an Event handler", func(t *testing.T) {
-		f := runtime.Function{Name: "imcallback", HTTP: http.NotFoundHandler()}
-		_, err := runtime.SCFHandler(f)(context.Background(), loadEvent(t, "scf-timer-event.json"))
+		f := platform.Function{Name: "imcallback", HTTP: http.NotFoundHandler()}
+		_, err := platform.SCFHandler(f)(context.Background(), loadEvent(t, "scf-timer-event.json"))
 		if err == nil || !strings.Contains(err.Error(), "no Event handler") || !strings.Contains(err.Error(), "imcallback") {
 			t.Errorf("err %v, want one naming the function and the missing Event handler", err)
 		}
 	})
 	t.Run("an HTTP event without an HTTP handler", func(t *testing.T) {
-		f := runtime.Function{Name: "streamender", Event: func(context.Context, json.RawMessage) (any, error) {
+		f := platform.Function{Name: "streamender", Event: func(context.Context, json.RawMessage) (any, error) {
 			t.Error("the Event handler ran for an HTTP event")
 			return nil, nil
 		}}
-		_, err := runtime.LambdaHandler(f)(context.Background(), loadEvent(t, "lambda-url-request.json"))
+		_, err := platform.LambdaHandler(f)(context.Background(), loadEvent(t, "lambda-url-request.json"))
 		if err == nil || !strings.Contains(err.Error(), "no HTTP handler") {
 			t.Errorf("err %v, want one naming the missing HTTP handler", err)
 		}
 	})
 	t.Run("a malformed HTTP event is an error, not an event", func(t *testing.T) {
-		f := runtime.Function{HTTP: http.NotFoundHandler(), Event: func(context.Context, json.RawMessage) (any, error) {
+		f := platform.Function{HTTP: http.NotFoundHandler(), Event: func(context.Context, json.RawMessage) (any, error) {
 			t.Error("the Event handler ran for a malformed HTTP event")
 			return nil, nil
 		}}
 		bad := `{"httpMethod":"GET","path":"/","headers":["not","an","object"]}`
-		if _, err := runtime.SCFHandler(f)(context.Background(), json.RawMessage(bad)); err == nil {
+		if _, err := platform.SCFHandler(f)(context.Background(), json.RawMessage(bad)); err == nil {
 			t.Error("no error for a malformed HTTP event")
 		}
 	})
 	t.Run("an event that is not an object goes to Event", func(t *testing.T) {
 		called := false
-		f := runtime.Function{Event: func(context.Context, json.RawMessage) (any, error) { called = true; return nil, nil }}
-		if _, err := runtime.LambdaHandler(f)(context.Background(), json.RawMessage(`"tick"`)); err != nil || !called {
+		f := platform.Function{Event: func(context.Context, json.RawMessage) (any, error) { called = true; return nil, nil }}
+		if _, err := platform.LambdaHandler(f)(context.Background(), json.RawMessage(`"tick"`)); err != nil || !called {
 			t.Errorf("err %v called %v", err, called)
 		}
 	})
@@ -160,7 +160,7 @@ func TestRunLocalServesAndShutsDown(t *testing.T) {
 	logs := addrLog{addr: make(chan string, 1)}
 	done := make(chan error, 1)
 	go func() {
-		done <- runtime.Run(ctx, runtime.Function{Name: "dev", HTTP: mux}, env{"URIBA_ADDR": "127.0.0.1:0"}.get, slog.New(logs))
+		done <- platform.Run(ctx, platform.Function{Name: "dev", HTTP: mux}, env{"URIBA_ADDR": "127.0.0.1:0"}.get, slog.New(logs))
 	}()
 	var addr string
 	select {
@@ -238,22 +238,22 @@ func TestRunRefusesWhatCannotWork(t *testing.T) {
 	ev := func(context.Context, json.RawMessage) (any, error) { return nil, nil }
 	cases := []struct {
 		name string
-		f    runtime.Function
+		f    platform.Function
 		env  env
 		want string
 	}{
-		{"no handlers", runtime.Function{Name: "x"}, env{}, "neither an HTTP nor an Event handler"},
-		{"unknown platform", runtime.Function{HTTP: h}, env{"URIBA_RUNTIME": "gcp"}, `URIBA_RUNTIME="gcp" is not one of`},
-		{"lambda without its runtime API", runtime.Function{HTTP: h}, env{"URIBA_RUNTIME": "lambda"}, "AWS_LAMBDA_RUNTIME_API"},
-		{"scf without its port", runtime.Function{HTTP: h}, env{"URIBA_RUNTIME": "scf"}, "_LAMBDA_SERVER_PORT"},
-		{"event-only function on a local server", runtime.Function{Event: ev}, env{"URIBA_ADDR": "127.0.0.1:0"}, "no HTTP handler"},
-		{"unusable address", runtime.Function{HTTP: h}, env{"URIBA_ADDR": "127.0.0.1:99999"}, "99999"},
+		{"no handlers", platform.Function{Name: "x"}, env{}, "neither an HTTP nor an Event handler"},
+		{"unknown platform", platform.Function{HTTP: h}, env{"URIBA_RUNTIME": "gcp"}, `URIBA_RUNTIME="gcp" is not one of`},
+		{"lambda without its runtime API", platform.Function{HTTP: h}, env{"URIBA_RUNTIME": "lambda"}, "AWS_LAMBDA_RUNTIME_API"},
+		{"scf without its port", platform.Function{HTTP: h}, env{"URIBA_RUNTIME": "scf"}, "_LAMBDA_SERVER_PORT"},
+		{"event-only function on a local server", platform.Function{Event: ev}, env{"URIBA_ADDR": "127.0.0.1:0"}, "no HTTP handler"},
+		{"unusable address", platform.Function{HTTP: h}, env{"URIBA_ADDR": "127.0.0.1:99999"}, "99999"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
-			err := runtime.Run(ctx, c.f, c.env.get, slog.New(slog.DiscardHandler))
+			err := platform.Run(ctx, c.f, c.env.get, slog.New(slog.DiscardHandler))
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Errorf("Run: %v, want an error containing %q", err, c.want)
 			}

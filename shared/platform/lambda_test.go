@@ -1,4 +1,4 @@
-package runtime_test
+package platform_test
 
 import (
 	"bytes"
@@ -20,7 +20,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/uriba-live/uriba/shared/runtime"
+	"github.com/uriba-live/uriba/shared/platform"
 )
 
 // seen is what a handler observed of the request it served.
@@ -70,7 +70,7 @@ func loadEvent(t testing.TB, name string) []byte {
 }
 
 // invoke runs h on event and returns the reply as the platform receives it: JSON.
-func invoke(t testing.TB, h runtime.EventHandler, event []byte) []byte {
+func invoke(t testing.TB, h platform.EventHandler, event []byte) []byte {
 	t.Helper()
 	reply, err := h(context.Background(), event)
 	if err != nil {
@@ -115,7 +115,7 @@ func giftHandler(t testing.TB, s *seen, img []byte) http.Handler {
 func TestLambdaFunctionURLRoundTrip(t *testing.T) {
 	var s seen
 	img := pngBytes(t)
-	h := runtime.LambdaHandler(runtime.Function{Name: "giftbroadcaster", HTTP: giftHandler(t, &s, img)})
+	h := platform.LambdaHandler(platform.Function{Name: "giftbroadcaster", HTTP: giftHandler(t, &s, img)})
 
 	var reply events.LambdaFunctionURLResponse
 	if err := json.Unmarshal(invoke(t, h, loadEvent(t, "lambda-url-request.json")), &reply); err != nil {
@@ -196,7 +196,7 @@ func TestHTTPAPIV2RoundTrip(t *testing.T) {
 		w.WriteHeader(http.StatusCreated)
 		_, _ = io.WriteString(w, `{"roomId":"r1","title":"春のセール"}`)
 	})
-	h := runtime.LambdaHandler(runtime.Function{Name: "productpublisher", HTTP: mux})
+	h := platform.LambdaHandler(platform.Function{Name: "productpublisher", HTTP: mux})
 
 	var reply events.APIGatewayV2HTTPResponse
 	if err := json.Unmarshal(invoke(t, h, loadEvent(t, "apigw-v2-request.json")), &reply); err != nil {
@@ -227,7 +227,7 @@ func TestHTTPAPIV2RoundTrip(t *testing.T) {
 
 func TestAPIGatewayRESTRoundTrip(t *testing.T) {
 	var s seen
-	h := runtime.LambdaHandler(runtime.Function{HTTP: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := platform.LambdaHandler(platform.Function{HTTP: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		observe(t, &s, r)
 		http.SetCookie(w, &http.Cookie{Name: "a", Value: "1"})
 		http.SetCookie(w, &http.Cookie{Name: "b", Value: "2"})
@@ -283,7 +283,7 @@ func urlReply(t *testing.T, h http.Handler, method, body string, b64 bool) event
 	t.Helper()
 	var reply events.LambdaFunctionURLResponse
 	event := urlEvent(t, method, "/x", body, b64)
-	if err := json.Unmarshal(invoke(t, runtime.LambdaHandler(runtime.Function{HTTP: h}), event), &reply); err != nil {
+	if err := json.Unmarshal(invoke(t, platform.LambdaHandler(platform.Function{HTTP: h}), event), &reply); err != nil {
 		t.Fatal(err)
 	}
 	return reply
@@ -455,7 +455,7 @@ func TestReplyEncoding(t *testing.T) {
 func TestRequestDetails(t *testing.T) {
 	var s seen
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { observe(t, &s, r) })
-	invoke(t, runtime.LambdaHandler(runtime.Function{HTTP: h}), urlEvent(t, "GET", "/a%20b", "", false))
+	invoke(t, platform.LambdaHandler(platform.Function{HTTP: h}), urlEvent(t, "GET", "/a%20b", "", false))
 	if s.remoteIP != "2001:db8::1" {
 		t.Errorf("IPv6 remote %q", s.remoteIP)
 	}
@@ -471,7 +471,7 @@ func TestRequestDetails(t *testing.T) {
 	_ = json.Unmarshal(urlEvent(t, "GET", "/", "", false), &ev)
 	delete(ev, "headers")
 	b, _ := json.Marshal(ev)
-	invoke(t, runtime.LambdaHandler(runtime.Function{HTTP: h}), b)
+	invoke(t, platform.LambdaHandler(platform.Function{HTTP: h}), b)
 	if s.host != "fallback.example" {
 		t.Errorf("host %q, want the domainName", s.host)
 	}

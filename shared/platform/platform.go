@@ -1,4 +1,4 @@
-// Package runtime runs one uriba function unchanged on AWS Lambda, on Tencent SCF (as an event
+// Package platform runs one uriba function unchanged on AWS Lambda, on Tencent SCF (as an event
 // function or a web function) and on a laptop as a plain net/http server.
 //
 // A function hands Run its http.Handler and, when it also consumes queue messages or timers, an
@@ -7,7 +7,7 @@
 // served by the handler, and the recorded response converted back to the reply the platform
 // expects; every other event goes to the EventHandler as raw JSON. Locally and on SCF web
 // functions the handler is served by net/http directly.
-package runtime
+package platform
 
 import (
 	"context"
@@ -105,26 +105,26 @@ func Run(ctx context.Context, f Function, getenv func(string) string, logger *sl
 		logger = slog.Default()
 	}
 	if f.HTTP == nil && f.Event == nil {
-		return fmt.Errorf("runtime: function %q has neither an HTTP nor an Event handler", f.Name)
+		return fmt.Errorf("platform: function %q has neither an HTTP nor an Event handler", f.Name)
 	}
 	p := Detect(getenv)
 	switch p {
 	case Lambda:
 		if getenv("AWS_LAMBDA_RUNTIME_API") == "" {
-			return fmt.Errorf("runtime: function %q: platform lambda needs AWS_LAMBDA_RUNTIME_API, which is not set", f.Name)
+			return fmt.Errorf("platform: function %q: platform lambda needs AWS_LAMBDA_RUNTIME_API, which is not set", f.Name)
 		}
 		logger.InfoContext(ctx, "function starting", "function", f.Name, "platform", p)
 		// The Lambda library takes an Invoke([]byte) handler without reflection, and never returns.
 		lambda.StartWithOptions(invoker{h: LambdaHandler(f), name: f.Name, logger: logger}, lambda.WithContext(ctx))
-		return errors.New("runtime: the Lambda runtime loop returned")
+		return errors.New("platform: the Lambda runtime loop returned")
 	case SCF:
 		if getenv("_LAMBDA_SERVER_PORT") == "" {
-			return fmt.Errorf("runtime: function %q: platform scf needs _LAMBDA_SERVER_PORT, which is not set", f.Name)
+			return fmt.Errorf("platform: function %q: platform scf needs _LAMBDA_SERVER_PORT, which is not set", f.Name)
 		}
 		logger.InfoContext(ctx, "function starting", "function", f.Name, "platform", p)
 		// scf-go-lib serves its RPC protocol on _LAMBDA_SERVER_PORT and never returns.
 		cloudfunction.StartHandler(invoker{h: SCFHandler(f), name: f.Name, logger: logger})
-		return errors.New("runtime: the SCF function server returned")
+		return errors.New("platform: the SCF function server returned")
 	case SCFWeb, Local:
 		addr := getenv("URIBA_ADDR")
 		if addr == "" {
@@ -134,17 +134,17 @@ func Run(ctx context.Context, f Function, getenv func(string) string, logger *sl
 			}
 		}
 		if f.HTTP == nil {
-			return fmt.Errorf("runtime: function %q has no HTTP handler to serve on %s (platform %s)", f.Name, addr, p)
+			return fmt.Errorf("platform: function %q has no HTTP handler to serve on %s (platform %s)", f.Name, addr, p)
 		}
 		var lc net.ListenConfig
 		ln, err := lc.Listen(ctx, "tcp", addr)
 		if err != nil {
-			return fmt.Errorf("runtime: function %q: %w", f.Name, err)
+			return fmt.Errorf("platform: function %q: %w", f.Name, err)
 		}
 		logger.InfoContext(ctx, "function listening", "function", f.Name, "platform", p, "addr", ln.Addr().String())
 		return Serve(ctx, ln, f.HTTP, logger)
 	default:
-		return fmt.Errorf("runtime: URIBA_RUNTIME=%q is not one of %s, %s, %s, %s", string(p), Lambda, SCF, SCFWeb, Local)
+		return fmt.Errorf("platform: URIBA_RUNTIME=%q is not one of %s, %s, %s, %s", string(p), Lambda, SCF, SCFWeb, Local)
 	}
 }
 
@@ -167,7 +167,7 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Lo
 
 	select {
 	case err := <-served:
-		return fmt.Errorf("runtime: serve: %w", err)
+		return fmt.Errorf("platform: serve: %w", err)
 	case <-ctx.Done():
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
@@ -176,7 +176,7 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Lo
 	<-served // Serve returns http.ErrServerClosed as soon as Shutdown starts.
 	if err != nil {
 		_ = srv.Close()
-		return fmt.Errorf("runtime: shutdown: %w", err)
+		return fmt.Errorf("platform: shutdown: %w", err)
 	}
 	logger.InfoContext(sctx, "server stopped", "addr", ln.Addr().String())
 	return nil

@@ -1,4 +1,4 @@
-package runtime_test
+package platform_test
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/uriba-live/uriba/shared/runtime"
+	"github.com/uriba-live/uriba/shared/platform"
 )
 
 // A function's main builds its handlers and hands them to Run, which picks the platform from the
@@ -28,7 +28,7 @@ func ExampleRun() {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"ok":true}`)
 	})
-	f := runtime.Function{
+	f := platform.Function{
 		Name: "levelupdater",
 		HTTP: mux,
 		Event: func(ctx context.Context, event json.RawMessage) (any, error) {
@@ -43,7 +43,7 @@ func ExampleRun() {
 			return failed, nil
 		},
 	}
-	if err := runtime.Run(ctx, f, os.Getenv, logger); err != nil {
+	if err := platform.Run(ctx, f, os.Getenv, logger); err != nil {
 		logger.Error("function stopped", "err", err)
 		os.Exit(1)
 	}
