@@ -40,7 +40,7 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	settings.setBaseURL("http://" + ln.Addr().String())
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: settings.logLevel()}))
 
-	srv, err := newServer(settings, logger)
+	srv, err := newServer(ctx, settings, logger)
 	if err != nil {
 		return err
 	}

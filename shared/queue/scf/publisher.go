@@ -69,35 +69,6 @@ type Config struct {
 	Attempts int
 }
 
-// ConfigFromEnv reads TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY, TENCENTCLOUD_REGION and
-// CLOUDAPI_BASE_URL, accepting the names SCF itself gives a function's role credentials
-// (TENCENTCLOUD_SECRETID, TENCENTCLOUD_SECRETKEY, TENCENTCLOUD_SESSIONTOKEN) as well, plus
-// LEVELUPDATER_FUNCTION (default "levelupdater") and SCF_NAMESPACE (default "default").
-func ConfigFromEnv(l *config.Loader) Config {
-	c := Config{
-		SecretID:  l.String("TENCENTCLOUD_SECRET_ID", l.String("TENCENTCLOUD_SECRETID", "")),
-		SecretKey: l.Secret("TENCENTCLOUD_SECRET_KEY", "", false),
-		Token:     l.Secret("TENCENTCLOUD_SESSIONTOKEN", "", false),
-		Region:    l.String("TENCENTCLOUD_REGION", ""),
-		Function:  l.String("LEVELUPDATER_FUNCTION", DefaultFunction),
-		Namespace: l.String("SCF_NAMESPACE", DefaultNamespace),
-		BaseURL:   l.String("CLOUDAPI_BASE_URL", DefaultBaseURL),
-	}
-	if c.SecretKey == "" {
-		c.SecretKey = l.Secret("TENCENTCLOUD_SECRETKEY", "", false)
-	}
-	if c.SecretID == "" || c.SecretKey == "" {
-		l.Problemf("TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY must be set: they hold the Cloud API key that invokes %s.", c.Function)
-	}
-	if c.Region == "" {
-		l.Problemf("TENCENTCLOUD_REGION is not set: it must hold the region of %s, such as ap-singapore.", c.Function)
-	}
-	if _, _, err := endpoint(c.BaseURL); err != nil {
-		l.Problemf("CLOUDAPI_BASE_URL is %q: it must be an absolute http(s) URL such as %s.", c.BaseURL, DefaultBaseURL)
-	}
-	return c
-}
-
 // endpoint splits a base URL into the SDK's scheme and endpoint (host and path).
 func endpoint(base string) (scheme, host string, err error) {
 	u, err := url.Parse(base)
