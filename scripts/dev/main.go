@@ -9,9 +9,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
@@ -47,15 +44,4 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	defer srv.Close()
 	printBanner(stdout, settings)
 	return srv.Serve(ctx, ln)
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-func sha256Hex(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:])
 }

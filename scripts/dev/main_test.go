@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/tencentyun/tls-sig-api-v2-golang/tencentyun"
+
 	"github.com/uriba-live/uriba/shared/httpapi"
 )
 
