@@ -29,6 +29,7 @@ func IMClient(c config.IM, logger *slog.Logger) (*tim.Client, error) {
 func Issuer(c config.IM, im *tim.Client) *credential.Issuer {
 	return &credential.Issuer{
 		SDKAppID: c.SDKAppID,
+		Admin:    c.Admin,
 		Accounts: accountImporter{im},
 		Signer:   userSigner{appID: c.SDKAppID, key: c.SecretKey},
 	}
