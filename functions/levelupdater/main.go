@@ -47,6 +47,6 @@ func newFunction(ctx context.Context, getenv func(string) string, logger *slog.L
 	}
 
 	router := httpapi.NewRouter(logger)
-	httpapi.Levels{Reader: updater, Merchants: merchants}.Register(router)
+	httpapi.Levels{Reader: updater, Merchants: merchants, Admin: imConfig.Admin}.Register(router)
 	return platform.Function{Name: "levelupdater", HTTP: router, Event: queueconf.Consumer(updater, logger)}, func() { _ = kv.Close() }, nil
 }

@@ -39,7 +39,7 @@ func newFunction(ctx context.Context, getenv func(string) string, logger *slog.L
 	if err != nil {
 		return platform.Function{}, nil, err
 	}
-	service, err := rooms.New(kv, im, rooms.Config{Fields: fields, Stats: roomstats.New(kv, 0), Logger: logger})
+	service, err := rooms.New(kv, im, rooms.Config{Admin: imConfig.Admin, Fields: fields, Stats: roomstats.New(kv, 0), Logger: logger})
 	if err != nil {
 		kv.Close()
 		return platform.Function{}, nil, err

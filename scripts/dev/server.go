@@ -80,7 +80,7 @@ func newServer(s *settings, logger *slog.Logger) (srv *server, err error) {
 		return nil, err
 	}
 	stats := roomstats.New(srv.store, 0)
-	roomService, err := rooms.New(srv.store, im, rooms.Config{Fields: fields, Stats: stats, Logger: logger})
+	roomService, err := rooms.New(srv.store, im, rooms.Config{Admin: imConfig.Admin, Fields: fields, Stats: stats, Logger: logger})
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +109,7 @@ func newServer(s *settings, logger *slog.Logger) (srv *server, err error) {
 		Merchants:   merchants,
 		Idempotency: httpapi.Idempotency{Store: srv.store, Logger: logger},
 	}.Register(srv.router)
-	httpapi.Levels{Reader: updater, Merchants: merchants}.Register(srv.router)
+	httpapi.Levels{Reader: updater, Merchants: merchants, Admin: imConfig.Admin}.Register(srv.router)
 	srv.router.Handle(httpapi.OpenAPIRoute, httpapi.OpenAPI())
 	return srv, nil
 }

@@ -37,7 +37,7 @@ func Issuer(c config.IM, im *tim.Client) *credential.Issuer {
 
 // Viewers returns the viewer authentication of the configured app.
 func Viewers(c config.IM) httpapi.Viewers {
-	return httpapi.Viewers{Verify: func(userID, sig string, now time.Time) error {
+	return httpapi.Viewers{Admin: c.Admin, Verify: func(userID, sig string, now time.Time) error {
 		return tim.VerifyUserSig(c.SDKAppID, c.SecretKey.Reveal(), userID, sig, now)
 	}}
 }
