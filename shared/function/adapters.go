@@ -10,7 +10,6 @@ import (
 
 	"github.com/uriba-live/uriba/shared/config"
 	"github.com/uriba-live/uriba/shared/credential"
-	"github.com/uriba-live/uriba/shared/httpapi"
 	"github.com/uriba-live/uriba/shared/moderation"
 	"github.com/uriba-live/uriba/shared/queue"
 	queueconf "github.com/uriba-live/uriba/shared/queue/configured"
@@ -74,16 +73,10 @@ func OpenActivities(ctx context.Context, c config.ActivityQueue, deps Deps) (que
 func Issuer(c config.IM, im *tim.Client) *credential.Issuer {
 	return &credential.Issuer{
 		SDKAppID: c.SDKAppID,
+		Admin:    c.Admin,
 		Accounts: accountImporter{im},
 		Signer:   userSigner{appID: c.SDKAppID, key: c.SecretKey},
 	}
-}
-
-// Viewers returns the viewer authentication of the configured app.
-func Viewers(c config.IM) httpapi.Viewers {
-	return httpapi.Viewers{Verify: func(userID, sig string, now time.Time) error {
-		return tim.VerifyUserSig(c.SDKAppID, c.SecretKey.Reveal(), userID, sig, now)
-	}}
 }
 
 type accountImporter struct{ im *tim.Client }

@@ -22,8 +22,6 @@ const (
 	DefaultMaxConflicts = 64
 	// MaxIDBytes is the longest activity ID accepted.
 	MaxIDBytes = 256
-	// MaxUserIDBytes is the longest user ID accepted, IM's limit.
-	MaxUserIDBytes = 32
 )
 
 // Config configures an Updater. Zero values take the defaults above.
@@ -279,7 +277,7 @@ func (u *Updater) validActivity(a *live.Activity, now time.Time) bool {
 	switch {
 	case a.ID == "" || len(a.ID) > MaxIDBytes:
 		return false
-	case a.UserID == "" || len(a.UserID) > MaxUserIDBytes:
+	case live.ValidateUserID(a.UserID) != nil:
 		return false
 	case a.Amount <= 0 || a.Amount > u.cfg.Rules.MaxAmount:
 		return false

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -282,6 +283,8 @@ func TestBadActivitiesAreSkippedAndCounted(t *testing.T) {
 		mutate(func(a *live.Activity) { a.Amount = 1_000_001; a.ID = "x5" }),
 		mutate(func(a *live.Activity) { a.ID = "" }),
 		mutate(func(a *live.Activity) { a.UserID = ""; a.ID = "x7" }),
+		mutate(func(a *live.Activity) { a.UserID = strings.Repeat("a", 33); a.ID = "x10" }),
+		mutate(func(a *live.Activity) { a.UserID = "@TIM#SYSTEM"; a.ID = "x11" }),
 		mutate(func(a *live.Activity) { a.At = time.Time{}; a.ID = "x8" }),
 		mutate(func(a *live.Activity) { a.At = now.Add(time.Hour); a.ID = "x9" }),
 	}
@@ -295,8 +298,8 @@ func TestBadActivitiesAreSkippedAndCounted(t *testing.T) {
 	if n := kv.count("CompareAndSwap") + kv.count("PutIfAbsent") + kv.count("Get"); n != 1 {
 		t.Errorf("bad activities cost %d store calls, want none (besides the Get of this test)", n-1)
 	}
-	if s := u.Stats(); s.UnknownKind != 2 || s.Rejected != 7 || s.Credited != 0 {
-		t.Errorf("stats %+v, want 2 of unknown kind and 7 rejected", s)
+	if s := u.Stats(); s.UnknownKind != 2 || s.Rejected != 9 || s.Credited != 0 {
+		t.Errorf("stats %+v, want 2 of unknown kind and 9 rejected", s)
 	}
 	mustApply(t, u, append(batch, good))
 	if got := xpOf(t, u, "alice"); got != 5 {

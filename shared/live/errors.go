@@ -62,3 +62,14 @@ func ErrorMessage(err error) string {
 	}
 	return "An internal error occurred."
 }
+
+// InField returns err with the name of the field it concerns before its message, as in
+// "anchorId: A user ID must not be empty.", keeping its code. Errors other than *Error, and nil,
+// are returned as they are.
+func InField(field string, err error) error {
+	var e *Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	return &Error{Code: e.Code, Message: field + ": " + e.Message}
+}

@@ -75,6 +75,9 @@ type Stats interface {
 
 // Config configures a Service. Only Fields matters for correctness; the rest have defaults.
 type Config struct {
+	// Admin is the app's IM admin account, which no room may have as its anchor;
+	// live.DefaultAdmin when empty.
+	Admin string
 	// Fields names the group custom fields; DefaultFields when zero.
 	Fields Fields
 	// Stats supplies likes and viewers for Get and Summary; without it they read zero.
@@ -108,6 +111,7 @@ const cleanupTimeout = 10 * time.Second
 type Service struct {
 	kv     KV
 	im     IM
+	admin  string
 	fields Fields
 	stats  Stats
 	now    func() time.Time
@@ -127,7 +131,7 @@ func New(kv KV, im IM, cfg Config) (*Service, error) {
 	if err := cfg.Fields.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Service{kv: kv, im: im, fields: cfg.Fields, stats: cfg.Stats, now: cfg.Now, log: cfg.Logger,
+	s := &Service{kv: kv, im: im, admin: cfg.Admin, fields: cfg.Fields, stats: cfg.Stats, now: cfg.Now, log: cfg.Logger,
 		ttl: cfg.LeaseTTL, wait: cfg.LeaseWait}
 	if s.now == nil {
 		s.now = time.Now

@@ -20,6 +20,8 @@ func TestValidators(t *testing.T) {
 		{"empty UserID", ValidateUserID(""), false},
 		{"UserID with a control byte", ValidateUserID("a\nb"), false},
 		{"UserID not ASCII", ValidateUserID("ユーザー"), false},
+		{"UserID of IM's system sender", ValidateUserID("@TIM#SYSTEM"), false},
+		{"UserID of IM's unknown account", ValidateUserID("@TLS#NOT_FOUND"), false},
 		{"GroupId of 48 bytes", ValidateGroupID(strings.Repeat("g", 48)), true},
 		{"GroupId of 49 bytes", ValidateGroupID(strings.Repeat("g", 49)), false},
 		{"GroupId with IM's prefix", ValidateGroupID("@TGS#abc"), false},

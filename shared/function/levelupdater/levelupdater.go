@@ -74,6 +74,6 @@ func Assemble(ctx context.Context, s Settings, deps function.Deps) (fn platform.
 		deps.ConsumeActivities(updater)
 	}
 	router := httpapi.NewRouter(deps.Logger)
-	httpapi.Levels{Reader: updater, Merchants: httpapi.MerchantKeys{Digests: s.Merchants}}.Register(router)
+	httpapi.Levels{Reader: updater, Merchants: httpapi.MerchantKeys{Digests: s.Merchants}, Admin: s.IM.Admin}.Register(router)
 	return platform.Function{Name: Name, HTTP: router, Event: queueconf.Consumer(updater, deps.Logger)}, closeStore, nil
 }
