@@ -744,3 +744,31 @@ func TestHistoryShowsTheLastPins(t *testing.T) {
 		t.Fatalf("room record of %d bytes: %v", len(raw), err)
 	}
 }
+
+func TestListPagesThroughRoomIDsWithKeyCharacters(t *testing.T) {
+	h := roomstest.New(t, roomstest.Options{})
+	ids := []string{"a#1", "b/2", "c%2F", "d%3"}
+	for _, id := range ids {
+		create(t, h, id)
+	}
+	for _, status := range []live.RoomStatus{"", live.StatusCreated} {
+		var got []string
+		p := rooms.ListParams{Status: status, Limit: 1}
+		for range 10 {
+			page, err := h.Service.List(ctx, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range page.Rooms {
+				got = append(got, r.ID)
+			}
+			if page.Next == "" {
+				break
+			}
+			p.After = page.Next
+		}
+		if !slices.Equal(got, ids) {
+			t.Errorf("status %q: listed %q, want %q", status, got, ids)
+		}
+	}
+}
