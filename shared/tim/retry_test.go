@@ -369,7 +369,7 @@ func TestBackoffGrowsAndStaysWithinBounds(t *testing.T) {
 	for n := 1; n <= 40; n++ {
 		want := min(p.BaseDelay<<min(n-1, 20), p.MaxDelay)
 		for range 50 {
-			d := p.backoff(n)
+			d := p.policy().Delay(n)
 			if d < want/2 || d > want {
 				t.Fatalf("backoff(%d) = %v, want within [%v, %v]", n, d, want/2, want)
 			}
