@@ -772,3 +772,20 @@ func TestListPagesThroughRoomIDsWithKeyCharacters(t *testing.T) {
 		}
 	}
 }
+
+func TestLeaseOutlastsTheIMCallsOfAChange(t *testing.T) {
+	h := roomstest.New(t, roomstest.Options{})
+	budget := h.Client.RetryBudget()
+	if budget != tim.DefaultBudget {
+		t.Fatalf("the IM client's budget is %v, want the default %v", budget, tim.DefaultBudget)
+	}
+	if _, err := rooms.New(h.KV, h.Counter, rooms.Config{LeaseTTL: budget}); err == nil {
+		t.Error("a lease as short as one IM call was accepted; a change makes two under it")
+	}
+	if _, err := rooms.New(h.KV, h.Counter, rooms.Config{LeaseTTL: 2 * budget}); err != nil {
+		t.Errorf("a lease of two IM calls was refused: %v", err)
+	}
+	if _, err := rooms.New(h.KV, h.Counter, rooms.Config{}); err != nil {
+		t.Errorf("the default lease was refused: %v", err)
+	}
+}
