@@ -398,7 +398,7 @@ func TestIMFailureDuringCreateStoresNothing(t *testing.T) {
 	h := roomstest.New(t, roomstest.Options{})
 	h.Counter.FailWith(roomstest.CallCreate, errIMDown)
 	_, err := h.Service.Create(ctx, rooms.CreateParams{RoomID: "r1", Title: "t", AnchorID: "a"})
-	if live.ErrorCode(err) != tim.ErrorCodeUnavailable {
+	if live.ErrorCode(err) != live.EIMUnavailable {
 		t.Fatalf("error %v", err)
 	}
 	if snap := h.Memory.Snapshot(); len(snap) != 0 {
@@ -446,7 +446,7 @@ func TestIMFailureDuringAChangeLeavesTheStore(t *testing.T) {
 		"pin":    func() error { _, err := h.Service.PinProduct(ctx, "r1", product("a")); return err },
 		"notice": func() error { _, err := h.Service.SetNotice(ctx, "r1", "hello"); return err },
 	} {
-		if err := f(); live.ErrorCode(err) != tim.ErrorCodeUnavailable {
+		if err := f(); live.ErrorCode(err) != live.EIMUnavailable {
 			t.Fatalf("%s: %v", name, err)
 		}
 		if after := h.Memory.Snapshot(); !maps.Equal(before, after) {
