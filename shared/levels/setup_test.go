@@ -54,7 +54,7 @@ func openBolt(t testing.TB) *bolt.Store {
 // newUpdater returns an Updater over kv with the default rules, the clock and the effects.
 func newUpdater(t testing.TB, kv store.KV, c *clock, effects levels.Announcer, tweak ...func(*levels.Config)) *levels.Updater {
 	t.Helper()
-	cfg := levels.Config{Rules: live.DefaultLevelRules(), Now: c.Now, RetryDelay: time.Millisecond}
+	cfg := levels.Config{Rules: live.DefaultLevelRules(), Now: c.Now}
 	for _, f := range tweak {
 		f(&cfg)
 	}

@@ -309,7 +309,7 @@ func TestBadActivitiesAreSkippedAndCounted(t *testing.T) {
 
 func TestAStoreFailureFailsOnlyThatUser(t *testing.T) {
 	kv := newFaultyKV(openBolt(t))
-	u := newUpdater(t, kv, newClock(t0.Add(time.Hour)), nil, func(c *levels.Config) { c.StoreAttempts = 3 })
+	u := newUpdater(t, kv, newClock(t0.Add(time.Hour)), nil)
 	batch := []live.Activity{
 		act("alice", live.KindGift, 1, 1, t0),
 		act("carol", live.KindGift, 2, 2, t0),
@@ -325,8 +325,8 @@ func TestAStoreFailureFailsOnlyThatUser(t *testing.T) {
 	if !errors.Is(err, store.ErrUnavailable) {
 		t.Fatalf("err %v, want one matching store.ErrUnavailable", err)
 	}
-	if got := kv.count("Get"); got != 3+2 {
-		t.Errorf("%d Get calls, want 3 attempts for carol and one each for alice and bob", got)
+	if got := kv.count("Get"); got != 1+2 {
+		t.Errorf("%d Get calls, want one each for carol, alice and bob: the store adapter alone retries", got)
 	}
 	kv.failOn("", 0)
 	mustApply(t, u, batch)
@@ -337,12 +337,21 @@ func TestAStoreFailureFailsOnlyThatUser(t *testing.T) {
 	}
 }
 
-func TestATransientStoreFailureIsRetried(t *testing.T) {
+func TestATransientStoreFailureIsLeftToRedelivery(t *testing.T) {
 	kv := newFaultyKV(openBolt(t))
 	u := newUpdater(t, kv, newClock(t0.Add(time.Hour)), nil)
 	mustApply(t, u, []live.Activity{act("alice", live.KindGift, 1, 1, t0)})
-	kv.failOn("alice", 2, "CompareAndSwap")
-	mustApply(t, u, []live.Activity{act("alice", live.KindGift, 1, 2, t0)})
+	kv.failOn("alice", 1, "CompareAndSwap")
+	batch := []live.Activity{act("alice", live.KindGift, 1, 2, t0)}
+	failed, err := u.Apply(context.Background(), batch)
+	if !slices.Equal(failed, []string{"room-1/2"}) || !errors.Is(err, store.ErrUnavailable) {
+		t.Fatalf("failed %v, err %v; want the activity back for redelivery", failed, err)
+	}
+	if got := kv.count("CompareAndSwap"); got != 1 {
+		t.Errorf("%d CompareAndSwap calls, want 1: an unavailable store is not asked again here", got)
+	}
+	mustApply(t, u, batch)
+	mustApply(t, u, batch)
 	if got := xpOf(t, u, "alice"); got != 2 {
 		t.Errorf("alice has %d XP, want 2", got)
 	}
@@ -351,10 +360,18 @@ func TestATransientStoreFailureIsRetried(t *testing.T) {
 func TestAWriteWhoseReplyWasLostCreditsOnce(t *testing.T) {
 	kv := &lostReplyKV{KV: openBolt(t), marker: "alice"}
 	u := newUpdater(t, kv, newClock(t0.Add(time.Hour)), nil)
-	kv.lose.Store(1) // the first write, a PutIfAbsent
-	mustApply(t, u, []live.Activity{act("alice", live.KindGift, 10, 1, t0)})
-	kv.lose.Store(1) // a CompareAndSwap
-	mustApply(t, u, []live.Activity{act("alice", live.KindGift, 5, 2, t0)})
+	// The store applied each write but its reply was lost, so the batch fails and the queue
+	// delivers it again.
+	for i, batch := range [][]live.Activity{
+		{act("alice", live.KindGift, 10, 1, t0)}, // the first write, a PutIfAbsent
+		{act("alice", live.KindGift, 5, 2, t0)},  // a CompareAndSwap
+	} {
+		kv.lose.Store(1)
+		if failed, err := u.Apply(context.Background(), batch); len(failed) != 1 || !errors.Is(err, store.ErrUnavailable) {
+			t.Fatalf("batch %d: failed %v, err %v; want it back for redelivery", i, failed, err)
+		}
+		mustApply(t, u, batch)
+	}
 	if got := xpOf(t, u, "alice"); got != 15 {
 		t.Errorf("alice has %d XP, want 15", got)
 	}

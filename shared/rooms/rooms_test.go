@@ -397,7 +397,7 @@ func TestIMFailureDuringCreateStoresNothing(t *testing.T) {
 	h := roomstest.New(t, roomstest.Options{})
 	h.Counter.FailWith(roomstest.CallCreate, errIMDown)
 	_, err := h.Service.Create(ctx, rooms.CreateParams{RoomID: "r1", Title: "t", AnchorID: "a"})
-	if live.ErrorCode(err) != tim.ErrorCodeUnavailable {
+	if live.ErrorCode(err) != live.EIMUnavailable {
 		t.Fatalf("error %v", err)
 	}
 	if snap := h.Memory.Snapshot(); len(snap) != 0 {
@@ -445,7 +445,7 @@ func TestIMFailureDuringAChangeLeavesTheStore(t *testing.T) {
 		"pin":    func() error { _, err := h.Service.PinProduct(ctx, "r1", product("a")); return err },
 		"notice": func() error { _, err := h.Service.SetNotice(ctx, "r1", "hello"); return err },
 	} {
-		if err := f(); live.ErrorCode(err) != tim.ErrorCodeUnavailable {
+		if err := f(); live.ErrorCode(err) != live.EIMUnavailable {
 			t.Fatalf("%s: %v", name, err)
 		}
 		if after := h.Memory.Snapshot(); !maps.Equal(before, after) {
@@ -725,5 +725,50 @@ func TestHistoryShowsTheLastPins(t *testing.T) {
 	raw, _, err := h.KV.Get(ctx, "rooms/r%2F1")
 	if err != nil || len(raw) > 1024 {
 		t.Fatalf("room record of %d bytes: %v", len(raw), err)
+	}
+}
+
+func TestListPagesThroughRoomIDsWithKeyCharacters(t *testing.T) {
+	h := roomstest.New(t, roomstest.Options{})
+	ids := []string{"a#1", "b/2", "c%2F", "d%3"}
+	for _, id := range ids {
+		create(t, h, id)
+	}
+	for _, status := range []live.RoomStatus{"", live.StatusCreated} {
+		var got []string
+		p := rooms.ListParams{Status: status, Limit: 1}
+		for range 10 {
+			page, err := h.Service.List(ctx, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range page.Rooms {
+				got = append(got, r.ID)
+			}
+			if page.Next == "" {
+				break
+			}
+			p.After = page.Next
+		}
+		if !slices.Equal(got, ids) {
+			t.Errorf("status %q: listed %q, want %q", status, got, ids)
+		}
+	}
+}
+
+func TestLeaseOutlastsTheIMCallsOfAChange(t *testing.T) {
+	h := roomstest.New(t, roomstest.Options{})
+	budget := h.Client.RetryBudget()
+	if budget != tim.DefaultBudget {
+		t.Fatalf("the IM client's budget is %v, want the default %v", budget, tim.DefaultBudget)
+	}
+	if _, err := rooms.New(h.KV, h.Counter, rooms.Config{LeaseTTL: budget}); err == nil {
+		t.Error("a lease as short as one IM call was accepted; a change makes two under it")
+	}
+	if _, err := rooms.New(h.KV, h.Counter, rooms.Config{LeaseTTL: 2 * budget}); err != nil {
+		t.Errorf("a lease of two IM calls was refused: %v", err)
+	}
+	if _, err := rooms.New(h.KV, h.Counter, rooms.Config{}); err != nil {
+		t.Errorf("the default lease was refused: %v", err)
 	}
 }

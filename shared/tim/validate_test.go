@@ -6,6 +6,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/uriba-live/uriba/shared/live"
 )
 
 func TestValidators(t *testing.T) {
@@ -73,7 +75,7 @@ func TestValidators(t *testing.T) {
 		}
 		if tt.err != nil {
 			var e *Error
-			if !errors.As(tt.err, &e) || e.Kind != KindInvalid || e.Field == "" || e.ErrorCode() != ErrorCodeInvalid {
+			if !errors.As(tt.err, &e) || e.Kind != KindInvalid || e.Field == "" || e.ErrorCode() != live.EUnprocessable {
 				t.Errorf("%s: error %#v is not a KindInvalid *Error naming a field", tt.name, tt.err)
 			}
 		}
