@@ -1,0 +1,169 @@
+package imcallback
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/uriba-live/uriba/shared/roomstats"
+	"github.com/uriba-live/uriba/shared/tim"
+)
+
+// maxOpsPerMembershipCallback is the most store calls one membership callback may make, however
+// many members it names.
+const maxOpsPerMembershipCallback = 4
+
+// members returns n member entries named prefix-0, prefix-1, …
+func members(prefix string, n int) []tim.Member {
+	out := make([]tim.Member, n)
+	for i := range out {
+		out[i] = tim.Member{MemberAccount: fmt.Sprintf("%s-%d", prefix, i)}
+	}
+	return out
+}
+
+func joinBody(room string, eventTime int64, list []tim.Member) []byte {
+	b, _ := json.Marshal(tim.NewMemberJoinCallback{CallbackCommand: tim.CmdAfterNewMemberJoin, GroupID: room,
+		Type: tim.GroupTypeAVChatRoom, JoinType: "Apply", NewMemberList: list, EventTime: eventTime})
+	return b
+}
+
+func exitBody(room string, eventTime int64, list []tim.Member) []byte {
+	b, _ := json.Marshal(tim.MemberExitCallback{CallbackCommand: tim.CmdAfterMemberExit, GroupID: room,
+		Type: tim.GroupTypeAVChatRoom, ExitType: "Quit", ExitMemberList: list, EventTime: eventTime})
+	return b
+}
+
+// callback sends one callback, waits for its I/O and returns the store calls it made.
+func (hs *harness) callback(kv *countingKV, command string, body []byte) int64 {
+	hs.t.Helper()
+	before := kv.ops()
+	expectCode(hs.t, hs.send(command, body), 0)
+	hs.settle()
+	return kv.ops() - before
+}
+
+func TestALargeJoinCallbackCountsEveryMemberInAFewStoreCalls(t *testing.T) {
+	kv := openBolt(t)
+	hs := newHarnessOver(t, kv, nil)
+	crowd := members("viewer", 2000)
+
+	ops := hs.callback(kv, tim.CmdAfterNewMemberJoin, joinBody("room-1", 1735689600000, crowd))
+	t.Logf("store calls for a callback of 2,000 joins: %d", ops)
+	if c := hs.counts("room-1"); c.Viewers != 2000 || c.PeakViewers != 2000 {
+		t.Fatalf("counts %+v after one callback of 2,000 joins, want 2,000 viewers at a peak of 2,000", c)
+	}
+	if ops > maxOpsPerMembershipCallback {
+		t.Fatalf("a callback of 2,000 joins made %d store calls, want at most %d", ops, maxOpsPerMembershipCallback)
+	}
+
+	// IM redelivers the callback: nothing changes.
+	ops = hs.callback(kv, tim.CmdAfterNewMemberJoin, joinBody("room-1", 1735689600000, crowd))
+	if c := hs.counts("room-1"); c.Viewers != 2000 || c.PeakViewers != 2000 {
+		t.Fatalf("counts %+v after a redelivered callback", c)
+	}
+	if ops > 1 {
+		t.Fatalf("a redelivered callback made %d store calls, want 1", ops)
+	}
+
+	// 1,500 of them leave at once; 300 more join; the peak stays where it was.
+	ops = hs.callback(kv, tim.CmdAfterMemberExit, exitBody("room-1", 1735689660000, crowd[:1500]))
+	if c := hs.counts("room-1"); c.Viewers != 500 || c.PeakViewers != 2000 {
+		t.Fatalf("counts %+v after 1,500 exits, want 500 viewers at a peak of 2,000", c)
+	}
+	if ops > maxOpsPerMembershipCallback {
+		t.Fatalf("a callback of 1,500 exits made %d store calls, want at most %d", ops, maxOpsPerMembershipCallback)
+	}
+	hs.callback(kv, tim.CmdAfterMemberExit, exitBody("room-1", 1735689660000, crowd[:1500]))
+	hs.callback(kv, tim.CmdAfterNewMemberJoin, joinBody("room-1", 1735689670000, members("late", 300)))
+	if c := hs.counts("room-1"); c.Viewers != 800 || c.PeakViewers != 2000 {
+		t.Fatalf("counts %+v, want 800 viewers at a peak of 2,000", c)
+	}
+	if m := hs.h.Metrics(); m.Joins != 2300 || m.Leaves != 1500 || m.IOErrors+m.IOTimeouts != 0 {
+		t.Fatalf("metrics %+v", m)
+	}
+}
+
+func TestAMembershipCallbackCountsEachMemberItNamesOnce(t *testing.T) {
+	hs := newHarness(t, nil)
+	list := append(members("viewer", 3), tim.Member{MemberAccount: "viewer-1"}, tim.Member{MemberAccount: testAdmin},
+		tim.Member{MemberAccount: ""})
+	expectCode(t, hs.send(tim.CmdAfterNewMemberJoin, joinBody("room-1", 1735689600000, list)), 0)
+	hs.settle()
+	if c := hs.counts("room-1"); c != (roomstats.Counts{Viewers: 3, PeakViewers: 3}) {
+		t.Fatalf("counts %+v: a member named twice, the admin or an empty name was counted", c)
+	}
+	// The same members joining at another moment are another event, and count again: IM reports
+	// no second join of a member who has not left, so a second join follows an exit IM lost.
+	expectCode(t, hs.send(tim.CmdAfterNewMemberJoin, joinBody("room-1", 1735689600001, list)), 0)
+	hs.settle()
+	if c := hs.counts("room-1"); c != (roomstats.Counts{Viewers: 6, PeakViewers: 6}) {
+		t.Fatalf("counts %+v", c)
+	}
+	// More exits than viewers leave none, not fewer than none.
+	expectCode(t, hs.send(tim.CmdAfterMemberExit, exitBody("room-1", 1735689700000, members("viewer", 3))), 0)
+	expectCode(t, hs.send(tim.CmdAfterMemberExit, exitBody("room-1", 1735689700001, members("viewer", 3))), 0)
+	expectCode(t, hs.send(tim.CmdAfterMemberExit, exitBody("room-1", 1735689700002, members("viewer", 3))), 0)
+	hs.settle()
+	expectCode(t, hs.send(tim.CmdAfterNewMemberJoin, joinBody("room-1", 1735689800000, members("new", 2))), 0)
+	hs.settle()
+	if c := hs.counts("room-1"); c != (roomstats.Counts{Viewers: 2, PeakViewers: 6}) {
+		t.Fatalf("counts %+v, want 2 viewers after the room emptied", c)
+	}
+}
+
+// slowKV delays every call of the roomstats.KV it wraps, as a distant store does, and gives up
+// when the call's context ends first.
+type slowKV struct {
+	roomstats.KV
+	delay time.Duration
+}
+
+func (s slowKV) pause(ctx context.Context) error {
+	select {
+	case <-time.After(s.delay):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s slowKV) Add(ctx context.Context, key string, delta int64) (int64, error) {
+	if err := s.pause(ctx); err != nil {
+		return 0, err
+	}
+	return s.KV.Add(ctx, key, delta)
+}
+
+func (s slowKV) Max(ctx context.Context, key string, v int64) (int64, error) {
+	if err := s.pause(ctx); err != nil {
+		return 0, err
+	}
+	return s.KV.Max(ctx, key, v)
+}
+
+func (s slowKV) PutIfAbsent(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
+	if err := s.pause(ctx); err != nil {
+		return false, err
+	}
+	return s.KV.PutIfAbsent(ctx, key, value, ttl)
+}
+
+func TestIOPastTheBudgetFinishesInTheBackground(t *testing.T) {
+	const budget = 40 * time.Millisecond
+	hs := newHarnessOver(t, slowKV{KV: newMemKV(), delay: 30 * time.Millisecond}, func(c *Config) { c.IOBudget = budget })
+	start := time.Now()
+	expectCode(t, hs.send(tim.CmdAfterNewMemberJoin, joinBody("room-1", 1735689600000, members("viewer", 5))), 0)
+	if took := time.Since(start); took > budget+200*time.Millisecond {
+		t.Fatalf("the reply took %v with an I/O budget of %v", took, budget)
+	}
+	hs.settle()
+	if c := hs.counts("room-1"); c.Viewers != 5 || c.PeakViewers != 5 {
+		t.Fatalf("counts %+v: the I/O that outlasted the budget was not finished", c)
+	}
+	if m := hs.h.Metrics(); m.IOTimeouts != 1 || m.IOLate != 1 || m.IOErrors != 0 || m.Joins != 5 {
+		t.Fatalf("metrics %+v", m)
+	}
+}
