@@ -90,6 +90,9 @@ type Handler struct {
 	ioWarn, refusedWarn logLimiter
 	// inflight counts the callbacks whose I/O has not ended.
 	inflight sync.WaitGroup
+	// replayMemory is how long a counted like message is remembered: longer than a signed
+	// callback stays valid, and than IM's own five-minute duplicate window.
+	replayMemory time.Duration
 }
 
 // New returns a Handler. It panics when cfg.Validate reports a problem: configuration read from
@@ -111,6 +114,7 @@ func New(cfg Config, deps Deps) *Handler {
 	for _, e := range cfg.ServerOnlyEvents {
 		h.serverOnly[e] = struct{}{}
 	}
+	h.replayMemory = replayMemory(cfg.Verifier.Window)
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -381,6 +385,16 @@ func (h *Handler) Wait(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// replayMemory returns how long to remember a counted like message when signed callbacks are
+// accepted within window of their RequestTime (tim.DefaultCallbackWindow when it is zero): a
+// callback replayed anywhere in the window meets the record of its first delivery.
+func replayMemory(window time.Duration) time.Duration {
+	if window <= 0 {
+		window = tim.DefaultCallbackWindow
+	}
+	return max(5*time.Minute, 2*window+time.Minute)
 }
 
 // panicError is a panic of a store or queue adapter, recovered.
