@@ -4,10 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
+	"github.com/uriba-live/uriba/shared/levels"
+	"github.com/uriba-live/uriba/shared/live"
 	"github.com/uriba-live/uriba/shared/roomstats"
+	"github.com/uriba-live/uriba/shared/store/bolt"
 	"github.com/uriba-live/uriba/shared/tim"
 )
 
@@ -213,5 +218,98 @@ func TestIOPastTheBudgetFinishesInTheBackground(t *testing.T) {
 	}
 	if m := hs.h.Metrics(); m.IOTimeouts != 2 || m.IOLate != 2 || m.IOErrors != 0 || m.Joins != 5 || m.Likes != 3 {
 		t.Fatalf("metrics %+v", m)
+	}
+}
+
+// creditedXP credits acts as the level updater does, with the default rules, on bolt, and
+// returns the XP user earned.
+func creditedXP(t *testing.T, acts []live.Activity, user string, now time.Time) int64 {
+	t.Helper()
+	db, err := bolt.Open(filepath.Join(t.TempDir(), "levels.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	u, err := levels.NewUpdater(db, nil, levels.Config{Rules: live.DefaultLevelRules(), Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for batch := range slices.Chunk(acts, 500) {
+		if failed, err := u.Apply(context.Background(), batch); err != nil || len(failed) > 0 {
+			t.Fatalf("Apply: failed %v, %v", failed, err)
+		}
+	}
+	l, err := u.Get(context.Background(), user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l.XP
+}
+
+// afterMsg returns the AfterSendMsg body of message seq of from in room-1.
+func afterMsg(from, operator string, seq int, el tim.MsgElem) []byte {
+	return sendMsgBody(tim.CmdAfterSendMsg, "room-1", from, operator, uint32(seq), uint64(seq), el)
+}
+
+func TestPurchasePromptsFromClientsEarnNoXP(t *testing.T) {
+	hs := newHarness(t, nil)
+	prompt := tim.CustomElem("BUY_GOODS", `{"goodsId":"sku-1","price":129900}`)
+	for seq := 1; seq <= 40; seq++ {
+		// The prompt is delivered to the room…
+		expectCode(t, hs.send(tim.CmdBeforeSendMsg, sendMsgBody(tim.CmdBeforeSendMsg, "room-1", "viewer_1", "viewer_1",
+			uint32(seq), 0, prompt)), 0)
+		// …and, once delivered, earns nothing.
+		expectCode(t, hs.send(tim.CmdAfterSendMsg, afterMsg("viewer_1", "viewer_1", seq, prompt)), 0)
+	}
+	// Nor does one the server sent on the buyer's behalf: the purchase itself earns the XP, once.
+	expectCode(t, hs.send(tim.CmdAfterSendMsg, afterMsg("viewer_1", testAdmin, 41, prompt)), 0)
+	// Nor any event a client could name after a server-attested kind.
+	for i, event := range []string{"purchase", "PURCHASE", "buy", "gift", "SEND_GIFT", "NEW_GIFT"} {
+		expectCode(t, hs.send(tim.CmdAfterSendMsg, afterMsg("viewer_1", "viewer_1", 100+i, tim.CustomElem(event, `{"amount":1000}`))), 0)
+	}
+	hs.settle()
+	acts := hs.pub.activities()
+	if len(acts) != 0 {
+		t.Fatalf("client messages published %+v", acts)
+	}
+	if xp := creditedXP(t, acts, "viewer_1", hs.now); xp != 0 {
+		t.Fatalf("40 purchase prompts earned %d XP, want 0", xp)
+	}
+}
+
+func TestClientMessagesStayWithinTheirDailyCaps(t *testing.T) {
+	rules := live.DefaultLevelRules()
+	tests := []struct {
+		name string
+		el   tim.MsgElem
+		n    int
+		kind live.ActivityKind
+	}{
+		{"chat", tim.TextElem("is the blue one in stock?"), 10_000, live.KindChat},
+		{"likes", tim.CustomElem("LIKE", `{"count":100}`), 500, live.KindLike},
+		{"coupons", tim.CustomElem("USE_COUPON", `{"couponId":"c1"}`), 500, live.KindCoupon},
+		{"follows", tim.CustomElem("ATTENTION", ""), 500, live.KindFollow},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			hs := newHarness(t, nil)
+			for seq := 1; seq <= tc.n; seq++ {
+				expectCode(t, hs.send(tim.CmdAfterSendMsg, afterMsg("viewer_1", "viewer_1", seq, tc.el)), 0)
+			}
+			hs.settle()
+			acts := hs.pub.activities()
+			if len(acts) != tc.n {
+				t.Fatalf("%d activities for %d messages", len(acts), tc.n)
+			}
+			for _, a := range acts {
+				if a.Kind != tc.kind || !a.Kind.FromClient() {
+					t.Fatalf("activity %+v, want kind %s", a, tc.kind)
+				}
+			}
+			limit := rules.DailyCap[tc.kind]
+			if xp := creditedXP(t, acts, "viewer_1", hs.now); xp != limit {
+				t.Fatalf("%d %s messages in one day earned %d XP, want the cap of %d", tc.n, tc.name, xp, limit)
+			}
+		})
 	}
 }

@@ -9,10 +9,9 @@ import (
 	"github.com/uriba-live/uriba/shared/live"
 )
 
-// Kinds lists the activity kinds uriba produces, the only kinds configuration may name.
-var Kinds = []live.ActivityKind{
-	live.KindChat, live.KindLike, live.KindBuy, live.KindCoupon, live.KindFollow, live.KindGift,
-}
+// Kinds lists the activity kinds uriba produces, the only kinds configuration may name: those
+// of client messages (live.ClientKinds) and those the server attests, gifts and purchases.
+var Kinds = append(slices.Clone(live.ClientKinds), live.KindGift, live.KindPurchase)
 
 // Bounds of the level settings.
 const (
@@ -25,7 +24,7 @@ const (
 
 // RulesFromEnv reads the level rules, starting from live.DefaultLevelRules:
 //
-//   - LEVEL_XP, such as "chat=2,like=1,buy=50": the XP of one unit of each listed kind; kinds not
+//   - LEVEL_XP, such as "chat=2,like=1,purchase=50": the XP of one unit of each listed kind; kinds not
 //     listed keep their default, and 0 makes a kind earn nothing.
 //   - LEVEL_DAILY_CAP, such as "chat=200,like=100,gift=none": the most XP one user earns from a
 //     kind in a UTC day; "none" lifts the cap of a kind.
