@@ -313,3 +313,23 @@ func TestClientMessagesStayWithinTheirDailyCaps(t *testing.T) {
 		})
 	}
 }
+
+func TestWaitEndsWithItsContextWhileIOIsStuck(t *testing.T) {
+	hs := newHarness(t, nil)
+	release := make(chan struct{})
+	hs.kv.block = release
+	expectCode(t, hs.send(tim.CmdAfterNewMemberJoin, fixture(t, "join.json")), 0)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if err := hs.h.Wait(ctx); err != context.DeadlineExceeded {
+		t.Fatalf("Wait with stuck I/O: %v, want the context's deadline", err)
+	}
+	hs.kv.mu.Lock()
+	hs.kv.block = nil
+	hs.kv.mu.Unlock()
+	close(release)
+	hs.settle()
+	if c := hs.counts("room-1"); c.Viewers != 2 {
+		t.Fatalf("counts %+v after the store recovered", c)
+	}
+}

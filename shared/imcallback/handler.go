@@ -88,8 +88,8 @@ type Handler struct {
 	// ioWarn and refusedWarn keep a store outage or a flood of forged callbacks from flooding
 	// the log.
 	ioWarn, refusedWarn logLimiter
-	// inflight counts the callbacks whose I/O has not ended.
-	inflight sync.WaitGroup
+	// inflight tracks the callbacks whose I/O has not ended.
+	inflight ioTracker
 	// replayMemory is how long a counted like message is remembered: longer than a signed
 	// callback stays valid, and than IM's own five-minute duplicate window.
 	replayMemory time.Duration
@@ -309,9 +309,9 @@ func (h *Handler) runIO(ctx context.Context, op, room string, f func(context.Con
 	work, cancel := context.WithTimeout(context.WithoutCancel(ctx), BackgroundIOLimit)
 	var state atomic.Int32
 	done := make(chan error, 1)
-	h.inflight.Add(1)
+	h.inflight.start()
 	go func() {
-		defer h.inflight.Done()
+		defer h.inflight.end()
 		defer cancel()
 		err := h.call(work, f)
 		if state.CompareAndSwap(ioRunning, ioDone) {
@@ -370,21 +370,56 @@ func (h *Handler) ioFailed(ctx context.Context, op, room string, err error, back
 	}
 }
 
-// Wait blocks until the I/O of every callback answered so far has ended, or ctx ends, whichever
-// comes first; it reports ctx's error in the second case. A server calls it when shutting down,
-// after it stopped taking callbacks.
+// Wait blocks until no callback's I/O is running, or ctx ends, whichever comes first; it reports
+// ctx's error in the second case. A server calls it when shutting down, after it stopped taking
+// callbacks, so that I/O still going on in the background is not cut short.
 func (h *Handler) Wait(ctx context.Context) error {
-	done := make(chan struct{})
-	go func() {
-		h.inflight.Wait()
-		close(done)
-	}()
+	idle := h.inflight.idleChan()
+	if idle == nil {
+		return nil
+	}
 	select {
-	case <-done:
+	case <-idle:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// ioTracker counts the callbacks whose I/O is running. Unlike a sync.WaitGroup it may be waited
+// for while new I/O starts.
+type ioTracker struct {
+	mu      sync.Mutex
+	running int
+	idle    chan struct{} // closed when running drops to zero
+}
+
+func (t *ioTracker) start() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.running == 0 {
+		t.idle = make(chan struct{})
+	}
+	t.running++
+}
+
+func (t *ioTracker) end() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.running--
+	if t.running == 0 {
+		close(t.idle)
+	}
+}
+
+// idleChan returns a channel closed once nothing runs, or nil when nothing runs now.
+func (t *ioTracker) idleChan() chan struct{} {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.running == 0 {
+		return nil
+	}
+	return t.idle
 }
 
 // replayMemory returns how long to remember a counted like message when signed callbacks are
