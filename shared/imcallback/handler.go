@@ -286,8 +286,8 @@ func (h *Handler) isServerOnly(event string) bool {
 	return ok
 }
 
-// BackgroundIOLimit bounds the I/O of one callback, counted from the moment the callback
-// arrived: past IOBudget the reply goes out and the I/O goes on in the background until it is done
+// BackgroundIOLimit bounds the I/O of one callback, counted from the moment that I/O
+// starts: past IOBudget the reply goes out and the I/O goes on in the background until it is done
 // or this limit is reached. On Lambda and SCF an instance may be frozen as soon as it has replied,
 // so background I/O goes on only while the instance next runs, and is lost when the instance is
 // retired first: a fitting IOBudget keeps that rare.
@@ -302,7 +302,7 @@ const (
 
 // runIO runs f, in its own goroutine so that a store or queue that ignores its context cannot
 // hold the reply, and waits for it at most IOBudget. f's context keeps the callback's values but
-// not its cancellation, and ends BackgroundIOLimit after the callback arrived. When f outlasts
+// not its cancellation, and ends BackgroundIOLimit after f starts. When f outlasts
 // the budget the caller answers the callback while f goes on; Wait waits for it. Failures, also
 // those of background I/O, and replies sent before their I/O ended are logged and counted.
 func (h *Handler) runIO(ctx context.Context, op, room string, f func(context.Context) error) {
