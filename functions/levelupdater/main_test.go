@@ -49,7 +49,7 @@ func TestSQSBatchesOnLambdaAndActivityEventsOnSCF(t *testing.T) {
 	fn, im := newTestFunction(t)
 	ctx := context.Background()
 
-	body, _ := json.Marshal(activityJSON(t, "room-1/1", live.KindBuy, 1))
+	body, _ := json.Marshal(activityJSON(t, "room-1/1", live.KindPurchase, 1))
 	sqsEvent := `{"Records":[
 		{"messageId":"m1","body":` + string(body) + `,"eventSource":"aws:sqs"},
 		{"messageId":"m2","body":"{broken","eventSource":"aws:sqs"}]}`

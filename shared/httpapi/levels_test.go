@@ -34,7 +34,7 @@ func TestLevelEndpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	if failed, err := u.Apply(context.Background(), []live.Activity{
-		{ID: "room-1/1", RoomID: "room-1", UserID: "bob", Kind: live.KindBuy, Amount: 5, At: time.Now()},
+		{ID: "room-1/1", RoomID: "room-1", UserID: "bob", Kind: live.KindPurchase, Amount: 5, At: time.Now()},
 	}); err != nil || failed != nil {
 		t.Fatal(failed, err)
 	}

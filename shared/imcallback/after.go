@@ -9,7 +9,10 @@ import (
 	"github.com/uriba-live/uriba/shared/tim"
 )
 
-// Custom message events that earn an activity, besides the like event.
+// Custom message events clients send, besides the like event. Coupons and follows earn an
+// activity. BUY_GOODS and CANCELATTENTION are prompts in the room and earn nothing: a viewer's
+// client can send BUY_GOODS at will, so purchase XP comes only from purchases the server attests
+// (live.KindPurchase), never from a message.
 const (
 	EventBuy      = "BUY_GOODS"
 	EventCoupon   = "USE_COUPON"
@@ -58,8 +61,9 @@ func (h *Handler) afterSendMsg(ctx context.Context, s *scratch) {
 }
 
 // classify returns the activity a message earns, by its first text or custom element: a text is
-// a chat; a custom element earns by its event, server-only events, CANCELATTENTION and unknown
-// events earn nothing. It returns an empty kind when the message earns nothing.
+// a chat; a custom element earns by its event, while server-only events, BUY_GOODS,
+// CANCELATTENTION and unknown events earn nothing. It returns an empty kind when the message earns
+// nothing, and otherwise always one of live.ClientKinds, each capped per day by the level rules.
 func (h *Handler) classify(s *scratch) (live.ActivityKind, int64) {
 	for i := range s.msg.MsgBody {
 		el := &s.msg.MsgBody[i]
@@ -74,8 +78,6 @@ func (h *Handler) classify(s *scratch) (live.ActivityKind, int64) {
 			switch c.Data {
 			case h.cfg.LikeEvent:
 				return live.KindLike, s.likeCount(c.Ext, h.cfg.MaxLikesPerMessage)
-			case EventBuy:
-				return live.KindBuy, 1
 			case EventCoupon:
 				return live.KindCoupon, 1
 			case EventFollow:

@@ -138,23 +138,26 @@ func (h *Handler) forged(ctx context.Context, m *sendMsg, event string) []byte {
 	return replyServerOnly
 }
 
-// countLikes adds n likes to the room within the I/O budget. An absorbed like message never
-// reaches AfterSendMsg, so its like activity is published here, identified by From_Account and
-// Random as IM gives it no MsgSeq.
+// countLikes adds the n likes of a message to the room within the I/O budget, once per message:
+// a message is known by its room, From_Account and Random, IM's own duplicate key, so that a
+// signed callback sent again, which the signature cannot tell from the first, counts nothing.
+// An absorbed like message never reaches AfterSendMsg, so its like activity is published here
+// when its likes are counted, identified by From_Account and Random as IM gives it no MsgSeq.
 func (h *Handler) countLikes(ctx context.Context, m *sendMsg, n int64, absorbed bool) {
-	room := m.GroupID
+	room, from, random := m.GroupID, m.FromAccount, m.Random
 	count := h.stats != nil && room != "" && n > 0
 	var activity *live.Activity
-	if absorbed && h.pub != nil && room != "" && m.FromAccount != "" && m.FromAccount != h.cfg.Admin {
-		activity = &live.Activity{ID: m.FromAccount + "/" + strconv.FormatUint(m.Random, 10), RoomID: room,
-			UserID: m.FromAccount, Kind: live.KindLike, Amount: n, At: h.messageTime(m)}
+	if absorbed && h.pub != nil && room != "" && from != "" && from != h.cfg.Admin {
+		activity = &live.Activity{ID: from + "/" + strconv.FormatUint(random, 10), RoomID: room,
+			UserID: from, Kind: live.KindLike, Amount: n, At: h.messageTime(m)}
 	}
 	if !count && activity == nil {
 		return
 	}
 	h.runIO(ctx, "count likes", room, func(ctx context.Context) error {
 		if count {
-			if _, err := h.stats.AddLikes(ctx, room, n); err != nil {
+			counted, err := h.stats.AddMessageLikes(ctx, room, from, random, n, h.replayMemory)
+			if err != nil || !counted {
 				return err
 			}
 			h.m.likes.Add(uint64(n))

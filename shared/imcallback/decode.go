@@ -29,6 +29,7 @@ type membership struct {
 	GroupID        string       `json:"GroupId"`
 	NewMemberList  []tim.Member `json:"NewMemberList"`
 	ExitMemberList []tim.Member `json:"ExitMemberList"`
+	EventTime      int64        `json:"EventTime"`
 }
 
 // stateChange is the part of a State.StateChange body the handler logs.

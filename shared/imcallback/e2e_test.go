@@ -178,10 +178,15 @@ func (lr *liveRoom) delivered() []string {
 	return out
 }
 
-// finish waits for the stand-in's callbacks in flight and drains the queue, then returns the
-// activities published.
+// finish waits for the stand-in's callbacks in flight and for the handler's I/O, drains the
+// queue, then returns the activities published.
 func (lr *liveRoom) finish() []live.Activity {
 	lr.im.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := lr.h.Wait(ctx); err != nil {
+		lr.t.Fatalf("the handler's I/O did not end: %v", err)
+	}
 	_ = lr.queue.Close()
 	lr.mu.Lock()
 	defer lr.mu.Unlock()
@@ -256,7 +261,6 @@ func TestEndToEndWithTheStandIn(t *testing.T) {
 			// Every delivered message that earns something produced exactly one activity, named
 			// after its MsgSeq; refused messages and the server's gift produced none.
 			messages := lr.im.Messages(e2eRoom)
-			acts := lr.finish()
 			var wantActs []live.Activity
 			for _, m := range messages {
 				kind, amount := live.KindChat, int64(1)
@@ -269,6 +273,9 @@ func TestEndToEndWithTheStandIn(t *testing.T) {
 				wantActs = append(wantActs, live.Activity{ID: e2eRoom + "/" + strconv.FormatUint(m.Seq, 10), RoomID: e2eRoom,
 					UserID: e2eViewer, Kind: kind, Amount: amount, At: time.Unix(m.Time.Unix(), 0).UTC()})
 			}
+			// Closing the stand-in cancels its callbacks in flight: first wait for the last ones.
+			lr.eventually("every activity is published", func() bool { return lr.h.Metrics().Activities >= uint64(len(wantActs)) })
+			acts := lr.finish()
 			slices.SortFunc(acts, func(a, b live.Activity) int { return compareIDs(a.ID, b.ID) })
 			if !slices.Equal(acts, wantActs) {
 				t.Fatalf("activities\n %+v\nwant\n %+v", acts, wantActs)

@@ -4,9 +4,11 @@
 //
 // IM calls POST /v1/callbacks/im for every message in every room and waits at most 2 seconds,
 // then delivers the message anyway. The handler therefore decides everything a message's fate
-// depends on without I/O, from pooled buffers, and gives the store and the queue at most
+// depends on without I/O, from pooled buffers, and waits for the store and the queue at most
 // Config.IOBudget: when they fail or take longer the callback is still answered as a success
-// (fail-open), and the failure is logged and counted in Metrics.
+// (fail-open). I/O that takes longer goes on in the background, up to BackgroundIOLimit; every
+// failure is logged and counted in Metrics. Each callback costs a few store calls whatever its
+// size: a membership callback naming thousands of members is counted in one addition.
 //
 // Replies:
 //
@@ -34,6 +36,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -85,6 +88,11 @@ type Handler struct {
 	// ioWarn and refusedWarn keep a store outage or a flood of forged callbacks from flooding
 	// the log.
 	ioWarn, refusedWarn logLimiter
+	// inflight tracks the callbacks whose I/O has not ended.
+	inflight ioTracker
+	// replayMemory is how long a counted like message is remembered: longer than a signed
+	// callback stays valid, and than IM's own five-minute duplicate window.
+	replayMemory time.Duration
 }
 
 // New returns a Handler. It panics when cfg.Validate reports a problem: the function's assembly
@@ -106,6 +114,7 @@ func New(cfg Config, deps Deps) *Handler {
 	for _, e := range cfg.ServerOnlyEvents {
 		h.serverOnly[e] = struct{}{}
 	}
+	h.replayMemory = replayMemory(cfg.Verifier.Window)
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -277,40 +286,150 @@ func (h *Handler) isServerOnly(event string) bool {
 	return ok
 }
 
-// runIO runs f with at most IOBudget, in its own goroutine so that a store or queue that ignores
-// its context cannot hold the reply. Failures and timeouts are logged and counted; the caller
-// answers the callback either way.
+// BackgroundIOLimit bounds the I/O of one callback, counted from the moment that I/O
+// starts: past IOBudget the reply goes out and the I/O goes on in the background until it is done
+// or this limit is reached. On Lambda and SCF an instance may be frozen as soon as it has replied,
+// so background I/O goes on only while the instance next runs, and is lost when the instance is
+// retired first: a fitting IOBudget keeps that rare.
+const BackgroundIOLimit = 10 * time.Second
+
+// I/O states, from the start of runIO to the first of the reply and the I/O's end.
+const (
+	ioRunning  int32 = iota
+	ioDone           // the I/O ended first: the reply reports its outcome
+	ioDetached       // the reply went out first: the I/O reports its own outcome
+)
+
+// runIO runs f, in its own goroutine so that a store or queue that ignores its context cannot
+// hold the reply, and waits for it at most IOBudget. f's context keeps the callback's values but
+// not its cancellation, and ends BackgroundIOLimit after f starts. When f outlasts
+// the budget the caller answers the callback while f goes on; Wait waits for it. Failures, also
+// those of background I/O, and replies sent before their I/O ended are logged and counted.
 func (h *Handler) runIO(ctx context.Context, op, room string, f func(context.Context) error) {
-	ctx, cancel := context.WithTimeout(ctx, h.cfg.IOBudget)
-	defer cancel()
+	work, cancel := context.WithTimeout(context.WithoutCancel(ctx), BackgroundIOLimit)
+	var state atomic.Int32
 	done := make(chan error, 1)
+	h.inflight.start()
 	go func() {
-		defer func() {
-			if v := recover(); v != nil {
-				done <- &panicError{v}
-			}
-		}()
-		done <- f(ctx)
-	}()
-	var err error
-	select {
-	case err = <-done:
-		if err == nil {
+		defer h.inflight.end()
+		defer cancel()
+		err := h.call(work, f)
+		if state.CompareAndSwap(ioRunning, ioDone) {
+			done <- err
 			return
 		}
-		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
-			h.m.ioTimeouts.Add(1)
-		} else {
-			h.m.ioErrors.Add(1)
+		// The reply has gone out: this I/O reports its own outcome.
+		if err != nil {
+			h.ioFailed(work, op, room, err, true)
+			return
 		}
-	case <-ctx.Done():
-		err = ctx.Err()
+		h.m.ioLate.Add(1)
+	}()
+	timer := time.NewTimer(h.cfg.IOBudget)
+	defer timer.Stop()
+	select {
+	case err := <-done:
+		if err != nil {
+			h.ioFailed(ctx, op, room, err, false)
+		}
+	case <-timer.C:
+		if !state.CompareAndSwap(ioRunning, ioDetached) {
+			if err := <-done; err != nil {
+				h.ioFailed(ctx, op, room, err, false)
+			}
+			return
+		}
 		h.m.ioTimeouts.Add(1)
+		if ok, suppressed := h.ioWarn.allow(); ok {
+			h.log.WarnContext(ctx, "IM callback answered before its I/O ended; it goes on in the background",
+				"op", op, "room", trimID(room), "budget", h.cfg.IOBudget, "suppressed", suppressed)
+		}
 	}
+}
+
+// call runs f, turning a panic into an error.
+func (h *Handler) call(ctx context.Context, f func(context.Context) error) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &panicError{v}
+		}
+	}()
+	return f(ctx)
+}
+
+// ioFailed counts and logs a failed store or queue call; background tells whether the callback
+// was answered before it failed.
+func (h *Handler) ioFailed(ctx context.Context, op, room string, err error, background bool) {
+	h.m.ioErrors.Add(1)
 	if ok, suppressed := h.ioWarn.allow(); ok {
-		h.log.WarnContext(ctx, "IM callback answered without its I/O", "op", op, "room", trimID(room),
-			"budget", h.cfg.IOBudget, "err", err, "suppressed", suppressed)
+		msg := "IM callback answered without its I/O"
+		if background {
+			msg = "IM callback I/O failed in the background"
+		}
+		h.log.WarnContext(ctx, msg, "op", op, "room", trimID(room), "err", err, "suppressed", suppressed)
 	}
+}
+
+// Wait blocks until no callback's I/O is running, or ctx ends, whichever comes first; it reports
+// ctx's error in the second case. A server calls it when shutting down, after it stopped taking
+// callbacks, so that I/O still going on in the background is not cut short.
+func (h *Handler) Wait(ctx context.Context) error {
+	idle := h.inflight.idleChan()
+	if idle == nil {
+		return nil
+	}
+	select {
+	case <-idle:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// ioTracker counts the callbacks whose I/O is running. Unlike a sync.WaitGroup it may be waited
+// for while new I/O starts.
+type ioTracker struct {
+	mu      sync.Mutex
+	running int
+	idle    chan struct{} // closed when running drops to zero
+}
+
+func (t *ioTracker) start() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.running == 0 {
+		t.idle = make(chan struct{})
+	}
+	t.running++
+}
+
+func (t *ioTracker) end() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.running--
+	if t.running == 0 {
+		close(t.idle)
+	}
+}
+
+// idleChan returns a channel closed once nothing runs, or nil when nothing runs now.
+func (t *ioTracker) idleChan() chan struct{} {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.running == 0 {
+		return nil
+	}
+	return t.idle
+}
+
+// replayMemory returns how long to remember a counted like message when signed callbacks are
+// accepted within window of their RequestTime (tim.DefaultCallbackWindow when it is zero): a
+// callback replayed anywhere in the window meets the record of its first delivery.
+func replayMemory(window time.Duration) time.Duration {
+	if window <= 0 {
+		window = tim.DefaultCallbackWindow
+	}
+	return max(5*time.Minute, 2*window+time.Minute)
 }
 
 // panicError is a panic of a store or queue adapter, recovered.
@@ -342,6 +461,7 @@ type counters struct {
 	rejected, forged, masked, dropped, moderated    atomic.Uint64
 	likes, likeMessages, absorbed                   atomic.Uint64
 	activities, joins, leaves, ioErrors, ioTimeouts atomic.Uint64
+	ioLate                                          atomic.Uint64
 }
 
 // Metrics is a snapshot of a Handler's counters since it was created.
@@ -360,8 +480,9 @@ type Metrics struct {
 	Activities  uint64 // activities published
 	Joins       uint64 // viewers counted in
 	Leaves      uint64 // viewers counted out
-	IOErrors    uint64 // store or queue calls that failed
-	IOTimeouts  uint64 // store or queue calls that outlasted IOBudget
+	IOErrors    uint64 // store or queue calls that failed, before or after the reply
+	IOTimeouts  uint64 // callbacks answered before their I/O ended, which went on in the background
+	IOLate      uint64 // background I/O that then ended well
 }
 
 // Metrics returns a snapshot of the handler's counters.
@@ -373,6 +494,7 @@ func (h *Handler) Metrics() Metrics {
 		Masked: m.masked.Load(), Dropped: m.dropped.Load(), LikeMsgs: m.likeMessages.Load(),
 		Likes: m.likes.Load(), Absorbed: m.absorbed.Load(), Activities: m.activities.Load(),
 		Joins: m.joins.Load(), Leaves: m.leaves.Load(), IOErrors: m.ioErrors.Load(), IOTimeouts: m.ioTimeouts.Load(),
+		IOLate: m.ioLate.Load(),
 	}
 }
 

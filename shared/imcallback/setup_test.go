@@ -12,12 +12,14 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
 
 	"github.com/uriba-live/uriba/shared/live"
 	"github.com/uriba-live/uriba/shared/roomstats"
+	"github.com/uriba-live/uriba/shared/store/bolt"
 	"github.com/uriba-live/uriba/shared/tim"
 )
 
@@ -230,9 +232,17 @@ type harness struct {
 
 func newHarness(t *testing.T, edit func(*Config)) *harness {
 	t.Helper()
+	return newHarnessOver(t, newMemKV(), edit)
+}
+
+// newHarnessOver returns a harness whose statistics are kept in kv; hs.kv is set when kv is a
+// *memKV.
+func newHarnessOver(t *testing.T, kv roomstats.KV, edit func(*Config)) *harness {
+	t.Helper()
 	now := time.Unix(1735689600, 0)
-	hs := &harness{t: t, kv: newMemKV(), pub: &fakePublisher{}, mod: newFakeModerator("scam", "詐欺"), now: now, logs: &bytes.Buffer{}}
-	hs.stats = roomstats.New(hs.kv, 0)
+	hs := &harness{t: t, pub: &fakePublisher{}, mod: newFakeModerator("scam", "詐欺"), now: now, logs: &bytes.Buffer{}}
+	hs.kv, _ = kv.(*memKV)
+	hs.stats = roomstats.New(kv, 0)
 	cfg := Config{
 		SDKAppID: testAppID,
 		Verifier: tim.CallbackVerifier{Token: testToken, Now: func() time.Time { return now }},
@@ -372,4 +382,55 @@ func (hs *harness) counts(room string) roomstats.Counts {
 		hs.t.Fatal(err)
 	}
 	return c
+}
+
+// settle waits until the I/O of every callback answered so far has finished.
+func (hs *harness) settle() {
+	hs.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := hs.h.Wait(ctx); err != nil {
+		hs.t.Fatalf("background I/O did not end: %v", err)
+	}
+}
+
+// countingKV counts the calls made to the roomstats.KV it wraps.
+type countingKV struct {
+	roomstats.KV
+	calls atomic.Int64
+}
+
+// ops returns how many calls were made so far.
+func (c *countingKV) ops() int64 { return c.calls.Load() }
+
+func (c *countingKV) Add(ctx context.Context, key string, delta int64) (int64, error) {
+	c.calls.Add(1)
+	return c.KV.Add(ctx, key, delta)
+}
+
+func (c *countingKV) Max(ctx context.Context, key string, v int64) (int64, error) {
+	c.calls.Add(1)
+	return c.KV.Max(ctx, key, v)
+}
+
+func (c *countingKV) Counter(ctx context.Context, key string) (int64, error) {
+	c.calls.Add(1)
+	return c.KV.Counter(ctx, key)
+}
+
+func (c *countingKV) PutIfAbsent(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
+	c.calls.Add(1)
+	return c.KV.PutIfAbsent(ctx, key, value, ttl)
+}
+
+// openBolt returns counted access to an empty bolt store in a temporary file, the embedded
+// store uriba runs on by default; every write reaches the disk before it returns.
+func openBolt(t *testing.T) *countingKV {
+	t.Helper()
+	db, err := bolt.Open(filepath.Join(t.TempDir(), "uriba.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return &countingKV{KV: db}
 }

@@ -134,7 +134,7 @@ func BenchmarkLikeStorm(b *testing.B) {
 // mixedBatch returns n activities of mixed kinds from users, with IDs unique to round.
 func mixedBatch(rng *mathrand.Rand, round, n, users int, base time.Time) []live.Activity {
 	kinds := []live.ActivityKind{live.KindChat, live.KindChat, live.KindChat, live.KindLike, live.KindLike,
-		live.KindGift, live.KindBuy, live.KindFollow, live.KindCoupon, live.KindChat}
+		live.KindGift, live.KindPurchase, live.KindFollow, live.KindCoupon, live.KindChat}
 	out := make([]live.Activity, n)
 	for i := range out {
 		k := kinds[rng.Intn(len(kinds))]

@@ -89,7 +89,7 @@ func TestALevelUpReachesIMOnce(t *testing.T) {
 	im, client := startIM(t, []string{"bob"}, []string{"room-1"})
 	kv := newFaultyKV(openBolt(t))
 	u := newUpdater(t, kv, newClock(time.Now()), levels.IM{Client: client})
-	batch := []live.Activity{act("bob", live.KindBuy, 1, 1, time.Now().Add(-time.Minute))}
+	batch := []live.Activity{act("bob", live.KindPurchase, 1, 1, time.Now().Add(-time.Minute))}
 
 	// The effects succeed but recording them fails: the batch is redelivered.
 	kv.failOn("bob", 0, "CompareAndSwap")
@@ -115,7 +115,7 @@ func TestALevelUpReachesIMOnce(t *testing.T) {
 func TestALevelUpInARoomIMDoesNotKnowIsGivenUp(t *testing.T) {
 	im, client := startIM(t, []string{"bob"}, nil)
 	u := newUpdater(t, openBolt(t), newClock(time.Now()), levels.IM{Client: client})
-	a := act("bob", live.KindBuy, 1, 1, time.Now().Add(-time.Minute))
+	a := act("bob", live.KindPurchase, 1, 1, time.Now().Add(-time.Minute))
 	a.RoomID = "room-gone"
 	mustApply(t, u, []live.Activity{a})
 	if got := profileLevel(t, im, "bob"); got != 2 {

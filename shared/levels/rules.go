@@ -1,10 +1,11 @@
 package levels
 
 import (
+	"slices"
+
 	"github.com/uriba-live/uriba/shared/live"
 )
 
-// Kinds lists the activity kinds uriba produces, the only kinds configuration may name.
-var Kinds = []live.ActivityKind{
-	live.KindChat, live.KindLike, live.KindBuy, live.KindCoupon, live.KindFollow, live.KindGift,
-}
+// Kinds lists the activity kinds uriba produces, the only kinds configuration may name: those
+// of client messages (live.ClientKinds) and those the server attests, gifts and purchases.
+var Kinds = append(slices.Clone(live.ClientKinds), live.KindGift, live.KindPurchase)

@@ -21,7 +21,7 @@ func TestTheSameBatchTwiceCreditsOnce(t *testing.T) {
 	batch := []live.Activity{
 		act("alice", live.KindChat, 1, 1, t0),
 		act("alice", live.KindChat, 1, 2, t0),
-		act("bob", live.KindBuy, 1, 3, t0),
+		act("bob", live.KindPurchase, 1, 3, t0),
 		act("bob", live.KindGift, 30, 4, t0),
 		act("alice", live.KindChat, 1, 5, t0),
 	}
@@ -53,7 +53,7 @@ func TestDuplicateIDsInsideOneBatchCreditOnce(t *testing.T) {
 	u := newUpdater(t, openBolt(t), newClock(t0), nil)
 	a := act("alice", live.KindGift, 7, 1, t0)
 	other := a
-	other.Kind, other.Amount = live.KindBuy, 1 // the same ID cannot earn twice under another kind
+	other.Kind, other.Amount = live.KindPurchase, 1 // the same ID cannot earn twice under another kind
 	mustApply(t, u, []live.Activity{a, a, other, a, act("alice", live.KindGift, 3, 2, t0)})
 	if got := xpOf(t, u, "alice"); got != 10 {
 		t.Errorf("alice has %d XP, want 10", got)
@@ -189,8 +189,8 @@ func TestLevelUpEffectsRunOnceEvenWhenTheyFailFirst(t *testing.T) {
 	fx := &effects{}
 	u := newUpdater(t, openBolt(t), newClock(t0.Add(time.Hour)), fx)
 	batch := []live.Activity{
-		act("bob", live.KindBuy, 1, 1, t0),    // 50 XP: level 2
-		act("alice", live.KindChat, 1, 2, t0), // no level-up
+		act("bob", live.KindPurchase, 1, 1, t0), // 50 XP: level 2
+		act("alice", live.KindChat, 1, 2, t0),   // no level-up
 		act("bob", live.KindChat, 1, 3, t0),
 	}
 	fx.setFail(errTemporary)
@@ -234,7 +234,7 @@ func TestLevelUpEffectsRunOnceEvenWhenTheyFailFirst(t *testing.T) {
 func TestLevelUpEffectsRunAfterACrashBeforeThem(t *testing.T) {
 	kv := openBolt(t)
 	c := newClock(t0.Add(time.Hour))
-	batch := []live.Activity{act("bob", live.KindBuy, 4, 1, t0)} // 200 XP: level 3
+	batch := []live.Activity{act("bob", live.KindPurchase, 4, 1, t0)} // 200 XP: level 3
 	// A consumer without effects stands for one that crashed after its write.
 	mustApply(t, newUpdater(t, kv, c, nil), batch)
 
@@ -252,7 +252,7 @@ func TestUndeliverableEffectsAreGivenUp(t *testing.T) {
 	fx := &effects{}
 	u := newUpdater(t, openBolt(t), newClock(t0.Add(time.Hour)), fx)
 	fx.setFail(fmt.Errorf("%w: no such group", levels.ErrUndeliverable))
-	batch := []live.Activity{act("bob", live.KindBuy, 1, 1, t0)}
+	batch := []live.Activity{act("bob", live.KindPurchase, 1, 1, t0)}
 	mustApply(t, u, batch)
 	fx.setFail(nil)
 	mustApply(t, u, batch)
@@ -421,7 +421,7 @@ func TestANewUserIsAtLevelOne(t *testing.T) {
 	if want := (levels.Level{UserID: "nobody", XP: 0, Level: 1, NextLevelXP: 50}); got != want {
 		t.Errorf("Get = %+v, want %+v", got, want)
 	}
-	mustApply(t, u, []live.Activity{act("someone/with#odd%id", live.KindBuy, 5, 1, t0)})
+	mustApply(t, u, []live.Activity{act("someone/with#odd%id", live.KindPurchase, 5, 1, t0)})
 	got, err = u.Get(context.Background(), "someone/with#odd%id")
 	if err != nil {
 		t.Fatal(err)

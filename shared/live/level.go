@@ -10,7 +10,8 @@ type LevelRules struct {
 	// XP is what one unit of each kind earns; for gifts a unit is one coin.
 	XP map[ActivityKind]int64
 	// DailyCap bounds the XP one user can earn from one kind in one day (UTC), so that spamming
-	// likes or messages does not farm levels. A kind without a cap is unbounded.
+	// likes or messages does not farm levels. A kind without a cap is unbounded: by default only
+	// the kinds the server attests (gifts and purchases, which cost money) are.
 	DailyCap map[ActivityKind]int64
 	// MaxAmount is the largest Amount a single activity may carry; larger ones are refused.
 	MaxAmount int64
@@ -20,11 +21,12 @@ type LevelRules struct {
 }
 
 // DefaultLevelRules returns rules that suit a typical live-selling room: chatting and liking
-// raise a viewer a few levels over a live stream, buying and gifting raise them much faster.
+// raise a viewer a few levels over a live stream, purchases and gifts raise them much faster.
+// Every kind that comes from client messages (ClientKinds) has a daily cap.
 func DefaultLevelRules() LevelRules {
 	return LevelRules{
 		XP: map[ActivityKind]int64{
-			KindChat: 2, KindLike: 1, KindBuy: 50, KindCoupon: 10, KindFollow: 20, KindGift: 1,
+			KindChat: 2, KindLike: 1, KindCoupon: 10, KindFollow: 20, KindGift: 1, KindPurchase: 50,
 		},
 		DailyCap: map[ActivityKind]int64{
 			KindChat: 200, KindLike: 100, KindCoupon: 100, KindFollow: 100,

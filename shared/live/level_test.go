@@ -60,3 +60,37 @@ func TestValidateRefusesBrokenCurves(t *testing.T) {
 		}
 	}
 }
+
+func TestEveryKindFromClientMessagesIsCappedByDefault(t *testing.T) {
+	r := DefaultLevelRules()
+	for _, k := range ClientKinds {
+		if !k.FromClient() {
+			t.Errorf("%s is listed among ClientKinds but FromClient denies it", k)
+		}
+		if _, earns := r.XP[k]; !earns {
+			t.Errorf("%s earns nothing by default", k)
+		}
+		if limit, capped := r.DailyCap[k]; !capped || limit <= 0 {
+			t.Errorf("%s comes from client messages and has no daily cap (%d)", k, limit)
+		}
+		if xp, _ := r.Earn(Activity{Kind: k, Amount: r.MaxAmount}, 0); xp > r.DailyCap[k] {
+			t.Errorf("one %s activity earned %d XP, over its cap of %d", k, xp, r.DailyCap[k])
+		}
+	}
+	for k := range r.XP {
+		if _, capped := r.DailyCap[k]; !capped && k.FromClient() {
+			t.Errorf("%s is uncapped", k)
+		}
+	}
+	for _, k := range []ActivityKind{KindGift, KindPurchase, "buy"} {
+		if k.FromClient() {
+			t.Errorf("%s counted as a kind clients produce", k)
+		}
+	}
+	if r.XP[KindPurchase] != 50 {
+		t.Errorf("a purchase earns %d XP, want 50", r.XP[KindPurchase])
+	}
+	if _, known := r.XP["buy"]; known {
+		t.Error(`the retired kind "buy", which client messages used to produce, still earns XP`)
+	}
+}

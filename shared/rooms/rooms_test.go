@@ -602,11 +602,11 @@ func TestSummary(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, u := range []string{"u1", "u2", "u3"} {
-		if _, err := h.Stats.Join(ctx, "r1", u); err != nil {
+		if _, err := h.Stats.Join(ctx, "r1", "join-"+u, 1); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := h.Stats.Leave(ctx, "r1", "u1"); err != nil {
+	if _, err := h.Stats.Leave(ctx, "r1", "exit-u1", 1); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := h.Stats.AddLikes(ctx, "r1", 120); err != nil {

@@ -1,11 +1,24 @@
-// Package roomstats keeps a live room's counters: likes, viewers now and the peak number of
-// viewers. It works over a small key-value port, KV, that every store adapter implements, and is
-// safe against the duplicate and concurrent membership callbacks IM may send.
+// Package roomstats keeps a live room's counters: likes, messages, viewers now and the peak
+// number of viewers. It works over a small key-value port, KV, that every store adapter
+// implements, and is safe against the duplicate and concurrent callbacks IM may send.
 //
-// Viewer counts are approximate by nature: they follow IM's join and exit callbacks, which are
-// delivered at most once by default and in no guaranteed order. A viewer is counted once per
-// member record, which lives for MemberTTL; IM's get_online_member_num stays the authority when an
-// exact figure matters.
+// # Viewers
+//
+// Viewers are the members IM reported joining a room minus the members it reported leaving: one
+// membership callback, however many members it names, is counted with a few store calls (a
+// dedupe record, one addition, one raise of the peak), never one call per member. IM reports no
+// second join of a member who has not left (a reconnecting viewer stays a member), so a viewer is
+// counted once per stay in the room. IM delivers these callbacks at most once by default and in no
+// guaranteed order, so the count is approximate: a lost exit leaves a viewer counted, a lost join
+// lets an exit take away another viewer, and the count never goes below zero. IM's
+// get_online_member_num stays the authority when an exact figure matters.
+//
+// # Repeats
+//
+// Every counted callback is remembered for a while under the identity of its event: a membership
+// callback by the caller's event ID, a like message by its room, sender and Random, a delivered
+// message by its ID. A repeat within that time, whether IM redelivered it or someone replayed a
+// captured callback, counts nothing.
 package roomstats
 
 import (
@@ -28,14 +41,11 @@ type KV interface {
 	// PutIfAbsent stores value under key for ttl unless the key exists, and reports whether it
 	// stored it.
 	PutIfAbsent(ctx context.Context, key string, value []byte, ttl time.Duration) (created bool, err error)
-	// Delete removes key and reports whether it existed.
-	Delete(ctx context.Context, key string) (existed bool, err error)
 }
 
-// DefaultMemberTTL is how long a member record lives when New is given no TTL. Once a record has
-// expired, a duplicate join callback counts the viewer again and an exit no longer subtracts it,
-// so the TTL should outlast the longest live stream.
-const DefaultMemberTTL = 24 * time.Hour
+// DefaultRemember is how long a counted membership callback is remembered when New is given no
+// duration: far longer than IM takes to retry a callback, and than a signed callback stays valid.
+const DefaultRemember = time.Hour
 
 // Counts are a room's counters.
 type Counts struct {
@@ -48,24 +58,25 @@ type Counts struct {
 // Stats keeps room counters in a KV. Its methods are safe for concurrent use as far as the KV's
 // are.
 type Stats struct {
-	kv        KV
-	memberTTL time.Duration
+	kv       KV
+	remember time.Duration
 }
 
-// New returns Stats over kv. Member records live for memberTTL, or DefaultMemberTTL when it is
-// not positive.
-func New(kv KV, memberTTL time.Duration) *Stats {
-	if memberTTL <= 0 {
-		memberTTL = DefaultMemberTTL
+// New returns Stats over kv. Counted membership callbacks are remembered for remember, or
+// DefaultRemember when it is not positive.
+func New(kv KV, remember time.Duration) *Stats {
+	if remember <= 0 {
+		remember = DefaultRemember
 	}
-	return &Stats{kv: kv, memberTTL: memberTTL}
+	return &Stats{kv: kv, remember: remember}
 }
 
-// memberValue is what a member record holds; only its presence matters.
-var memberValue = []byte{'1'}
+// seenValue is what a dedupe record holds; only its presence matters.
+var seenValue = []byte{'1'}
 
 // AddLikes adds n likes to the room and returns its new total. A non-positive n changes nothing
-// and returns the current total.
+// and returns the current total. It suits likes that cannot repeat, such as those of a paid
+// call with an idempotency key; AddMessageLikes counts those of a like message.
 func (s *Stats) AddLikes(ctx context.Context, roomID string, n int64) (int64, error) {
 	if n <= 0 {
 		return s.kv.Counter(ctx, likesKey(roomID))
@@ -73,17 +84,41 @@ func (s *Stats) AddLikes(ctx context.Context, roomID string, n int64) (int64, er
 	return s.kv.Add(ctx, likesKey(roomID), n)
 }
 
-// Join records that userID joined the room. Only the first Join of a member record counts: the
-// room gains a viewer and its peak rises to the new count. Repeated calls, such as duplicate
-// callbacks, report false and change nothing.
-func (s *Stats) Join(ctx context.Context, roomID, userID string) (joined bool, err error) {
-	created, err := s.kv.PutIfAbsent(ctx, memberKey(roomID, userID), memberValue, s.memberTTL)
+// AddMessageLikes adds the n likes of one like message to the room, once however often it is
+// reported: the message is identified by its sender and IM's Random (IM's own duplicate key) and
+// remembered for remember, a repeat meanwhile counts nothing. It makes two store calls and
+// reports whether the likes were counted now; a non-positive n counts nothing.
+func (s *Stats) AddMessageLikes(ctx context.Context, roomID, from string, random uint64, n int64, remember time.Duration) (bool, error) {
+	if n <= 0 {
+		return false, nil
+	}
+	if remember <= 0 {
+		remember = s.remember
+	}
+	created, err := s.kv.PutIfAbsent(ctx, likeMessageKey(roomID, from, random), seenValue, remember)
 	if err != nil || !created {
 		return false, err
 	}
-	viewers, err := s.kv.Add(ctx, viewersKey(roomID), 1)
+	_, err = s.kv.Add(ctx, likesKey(roomID), n)
+	return err == nil, err
+}
+
+// Join counts one join callback: members distinct viewers joined the room. event identifies the
+// callback, the same for every delivery of it and different for any other; while it is
+// remembered a repeat counts nothing, and an empty event is never taken for a repeat. The
+// viewers rise by members in one addition and the peak to the count they reach, in at most three
+// store calls whatever members is. It reports whether the callback was counted now; a
+// non-positive members counts nothing.
+func (s *Stats) Join(ctx context.Context, roomID, event string, members int64) (bool, error) {
+	if members <= 0 {
+		return false, nil
+	}
+	if fresh, err := s.firstTime(ctx, joinKey(roomID, event)); err != nil || !fresh {
+		return false, err
+	}
+	viewers, err := s.kv.Add(ctx, viewersKey(roomID), members)
 	if err != nil {
-		return true, err
+		return false, err
 	}
 	if _, err := s.kv.Max(ctx, peakKey(roomID), viewers); err != nil {
 		return true, err
@@ -91,25 +126,38 @@ func (s *Stats) Join(ctx context.Context, roomID, userID string) (joined bool, e
 	return true, nil
 }
 
-// Leave records that userID left the room. Only a Leave that removes a member record counts: the
-// room loses a viewer, never going below zero. Repeated calls report false and change nothing.
-func (s *Stats) Leave(ctx context.Context, roomID, userID string) (left bool, err error) {
-	existed, err := s.kv.Delete(ctx, memberKey(roomID, userID))
-	if err != nil || !existed {
+// Leave counts one exit callback: members distinct viewers left the room, never taking it below
+// zero viewers. event identifies the callback as for Join. It makes at most three store calls
+// whatever members is, and reports whether the callback was counted now.
+func (s *Stats) Leave(ctx context.Context, roomID, event string, members int64) (bool, error) {
+	if members <= 0 {
+		return false, nil
+	}
+	if fresh, err := s.firstTime(ctx, exitKey(roomID, event)); err != nil || !fresh {
 		return false, err
 	}
-	viewers, err := s.kv.Add(ctx, viewersKey(roomID), -1)
+	viewers, err := s.kv.Add(ctx, viewersKey(roomID), -members)
 	if err != nil {
-		return true, err
+		return false, err
 	}
 	if viewers < 0 {
-		// The counter was behind the member records (for example after it was lost): this
-		// Leave undoes its own decrement, so that concurrent ones cannot push it further down.
-		if _, err := s.kv.Add(ctx, viewersKey(roomID), 1); err != nil {
+		// More left than were counted (a join callback was lost, or came after the exit): the
+		// callback gives back what it took below zero, at most its own decrement, so that
+		// concurrent exits together land at zero rather than below it.
+		if _, err := s.kv.Add(ctx, viewersKey(roomID), min(members, -viewers)); err != nil {
 			return true, err
 		}
 	}
 	return true, nil
+}
+
+// firstTime records the event under key and reports whether it is new; an event without a key
+// is always new.
+func (s *Stats) firstTime(ctx context.Context, key string) (bool, error) {
+	if key == "" {
+		return true, nil
+	}
+	return s.kv.PutIfAbsent(ctx, key, seenValue, s.remember)
 }
 
 // messageTTL is how long a counted message is remembered, longer than IM retries a callback.
@@ -119,7 +167,7 @@ const messageTTL = time.Hour
 // messageID (GroupId/MsgSeq) is remembered for an hour, and a repeat counts nothing. It reports
 // whether the message was counted now.
 func (s *Stats) AddMessage(ctx context.Context, roomID, messageID string) (bool, error) {
-	created, err := s.kv.PutIfAbsent(ctx, messageKey(roomID, messageID), memberValue, messageTTL)
+	created, err := s.kv.PutIfAbsent(ctx, messageKey(roomID, messageID), seenValue, messageTTL)
 	if err != nil || !created {
 		return false, err
 	}

@@ -93,6 +93,17 @@ func (m *memKV) Delete(_ context.Context, key string) (bool, error) {
 
 var _ KV = (*memKV)(nil)
 
+// total returns how many calls were made so far.
+func (m *memKV) total() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for _, c := range m.calls {
+		n += c
+	}
+	return n
+}
+
 func mustGet(t *testing.T, s *Stats, room string) Counts {
 	t.Helper()
 	c, err := s.Get(context.Background(), room)
@@ -134,101 +145,130 @@ func TestJoinAndLeaveMoveViewersAndPeak(t *testing.T) {
 	s := New(newMemKV(), 0)
 	steps := []struct {
 		op         string
-		user       string
+		event      string
+		members    int64
 		wantChange bool
 		want       Counts
 	}{
-		{"join", "alice", true, Counts{Viewers: 1, PeakViewers: 1}},
-		{"join", "alice", false, Counts{Viewers: 1, PeakViewers: 1}},
-		{"join", "bob", true, Counts{Viewers: 2, PeakViewers: 2}},
-		{"leave", "alice", true, Counts{Viewers: 1, PeakViewers: 2}},
-		{"leave", "alice", false, Counts{Viewers: 1, PeakViewers: 2}},
-		{"leave", "carol", false, Counts{Viewers: 1, PeakViewers: 2}},
-		{"leave", "bob", true, Counts{Viewers: 0, PeakViewers: 2}},
-		{"join", "alice", true, Counts{Viewers: 1, PeakViewers: 2}},
+		{"join", "j1", 300, true, Counts{Viewers: 300, PeakViewers: 300}},
+		{"join", "j1", 300, false, Counts{Viewers: 300, PeakViewers: 300}}, // redelivered
+		{"join", "j2", 2, true, Counts{Viewers: 302, PeakViewers: 302}},
+		{"leave", "x1", 100, true, Counts{Viewers: 202, PeakViewers: 302}},
+		{"leave", "x1", 100, false, Counts{Viewers: 202, PeakViewers: 302}}, // redelivered
+		{"leave", "j2", 2, true, Counts{Viewers: 200, PeakViewers: 302}},    // an exit is not a join
+		{"join", "", 1, true, Counts{Viewers: 201, PeakViewers: 302}},       // no identity: always counted
+		{"join", "", 1, true, Counts{Viewers: 202, PeakViewers: 302}},
+		{"join", "j3", 0, false, Counts{Viewers: 202, PeakViewers: 302}},
+		{"leave", "x2", 202, true, Counts{Viewers: 0, PeakViewers: 302}},
+		{"join", "j4", 400, true, Counts{Viewers: 400, PeakViewers: 400}},
 	}
 	for i, st := range steps {
 		var changed bool
 		var err error
 		if st.op == "join" {
-			changed, err = s.Join(ctx, "room-1", st.user)
+			changed, err = s.Join(ctx, "room-1", st.event, st.members)
 		} else {
-			changed, err = s.Leave(ctx, "room-1", st.user)
+			changed, err = s.Leave(ctx, "room-1", st.event, st.members)
 		}
 		if err != nil {
 			t.Fatalf("step %d: %v", i, err)
 		}
 		if changed != st.wantChange {
-			t.Errorf("step %d (%s %s): changed %v, want %v", i, st.op, st.user, changed, st.wantChange)
+			t.Errorf("step %d (%s %s): changed %v, want %v", i, st.op, st.event, changed, st.wantChange)
 		}
 		if c := mustGet(t, s, "room-1"); c != st.want {
-			t.Errorf("step %d (%s %s): counts %+v, want %+v", i, st.op, st.user, c, st.want)
+			t.Errorf("step %d (%s %s): counts %+v, want %+v", i, st.op, st.event, c, st.want)
 		}
 	}
 }
 
-func TestDuplicateJoinsFromManyGoroutinesCountOnce(t *testing.T) {
+func TestAMembershipCallbackTakesAFewStoreCallsWhateverItsSize(t *testing.T) {
+	ctx := context.Background()
+	for _, members := range []int64{1, 300, 100_000} {
+		kv := newMemKV()
+		s := New(kv, 0)
+		if _, err := s.Join(ctx, "room-1", "join-event", members); err != nil {
+			t.Fatal(err)
+		}
+		if n := kv.total(); n != 3 {
+			t.Errorf("a join of %d members made %d store calls (%v), want 3", members, n, kv.calls)
+		}
+		if _, err := s.Join(ctx, "room-1", "join-event", members); err != nil {
+			t.Fatal(err)
+		}
+		if n := kv.total(); n != 4 {
+			t.Errorf("a redelivered join made %d store calls, want 1", n-3)
+		}
+		if _, err := s.Leave(ctx, "room-1", "exit-event", members); err != nil {
+			t.Fatal(err)
+		}
+		if n := kv.total(); n != 6 {
+			t.Errorf("an exit of %d members made %d store calls, want 2", members, n-4)
+		}
+	}
+}
+
+func TestRedeliveredCallbacksFromManyGoroutinesCountOnce(t *testing.T) {
 	ctx := context.Background()
 	s := New(newMemKV(), 0)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	joined := 0
+	counted := 0
 	for range 20 {
 		wg.Go(func() {
-			ok, err := s.Join(ctx, "room-1", "alice")
+			ok, err := s.Join(ctx, "room-1", "join-event", 7)
 			if err != nil {
 				t.Error(err)
 			}
 			if ok {
 				mu.Lock()
-				joined++
+				counted++
 				mu.Unlock()
 			}
 		})
 	}
 	wg.Wait()
-	if c := mustGet(t, s, "room-1"); c.Viewers != 1 || c.PeakViewers != 1 || joined != 1 {
-		t.Fatalf("counts %+v after %d successful joins; want exactly one viewer", c, joined)
+	if c := mustGet(t, s, "room-1"); c.Viewers != 7 || c.PeakViewers != 7 || counted != 1 {
+		t.Fatalf("counts %+v after %d counted deliveries; want the callback counted once", c, counted)
 	}
-
 	for range 20 {
 		wg.Go(func() {
-			if _, err := s.Leave(ctx, "room-1", "alice"); err != nil {
+			if _, err := s.Leave(ctx, "room-1", "exit-event", 7); err != nil {
 				t.Error(err)
 			}
 		})
 	}
 	wg.Wait()
-	if c := mustGet(t, s, "room-1"); c.Viewers != 0 || c.PeakViewers != 1 {
-		t.Fatalf("counts %+v after duplicate leaves", c)
+	if c := mustGet(t, s, "room-1"); c.Viewers != 0 || c.PeakViewers != 7 {
+		t.Fatalf("counts %+v after a redelivered exit", c)
 	}
 }
 
-func TestConcurrentDistinctJoinsReachTheirPeak(t *testing.T) {
+func TestConcurrentJoinsReachTheirPeak(t *testing.T) {
 	ctx := context.Background()
 	s := New(newMemKV(), 0)
 	var wg sync.WaitGroup
 	for i := range 50 {
 		wg.Go(func() {
-			if _, err := s.Join(ctx, "room-1", fmt.Sprintf("viewer-%d", i)); err != nil {
+			if _, err := s.Join(ctx, "room-1", fmt.Sprintf("join-%d", i), 10); err != nil {
 				t.Error(err)
 			}
 		})
 	}
 	wg.Wait()
-	if c := mustGet(t, s, "room-1"); c.Viewers != 50 || c.PeakViewers != 50 {
-		t.Fatalf("counts %+v, want 50 viewers and a peak of 50", c)
+	if c := mustGet(t, s, "room-1"); c.Viewers != 500 || c.PeakViewers != 500 {
+		t.Fatalf("counts %+v, want 500 viewers and a peak of 500", c)
 	}
 	for i := range 50 {
 		wg.Go(func() {
-			if _, err := s.Leave(ctx, "room-1", fmt.Sprintf("viewer-%d", i)); err != nil {
+			if _, err := s.Leave(ctx, "room-1", fmt.Sprintf("exit-%d", i), 10); err != nil {
 				t.Error(err)
 			}
 		})
 	}
 	wg.Wait()
-	if c := mustGet(t, s, "room-1"); c.Viewers != 0 || c.PeakViewers != 50 {
-		t.Fatalf("counts %+v, want 0 viewers and a peak of 50", c)
+	if c := mustGet(t, s, "room-1"); c.Viewers != 0 || c.PeakViewers != 500 {
+		t.Fatalf("counts %+v, want 0 viewers and a peak of 500", c)
 	}
 }
 
@@ -236,15 +276,27 @@ func TestViewersNeverGoBelowZero(t *testing.T) {
 	ctx := context.Background()
 	kv := newMemKV()
 	s := New(kv, 0)
-	if _, err := s.Join(ctx, "room-1", "alice"); err != nil {
+	if _, err := s.Join(ctx, "room-1", "j1", 3); err != nil {
 		t.Fatal(err)
 	}
-	kv.counters[viewersKey("room-1")] = 0 // the counter was lost, the member record was not
-	if left, err := s.Leave(ctx, "room-1", "alice"); err != nil || !left {
-		t.Fatalf("leave: %v %v", left, err)
+	// Concurrent exits of more viewers than were counted land at zero, not below.
+	var wg sync.WaitGroup
+	for i := range 10 {
+		wg.Go(func() {
+			if _, err := s.Leave(ctx, "room-1", fmt.Sprintf("x%d", i), 2); err != nil {
+				t.Error(err)
+			}
+		})
 	}
+	wg.Wait()
 	if got := kv.counters[viewersKey("room-1")]; got != 0 {
 		t.Fatalf("viewers counter %d, want 0", got)
+	}
+	if _, err := s.Join(ctx, "room-1", "j2", 4); err != nil {
+		t.Fatal(err)
+	}
+	if c := mustGet(t, s, "room-1"); c.Viewers != 4 || c.PeakViewers != 4 {
+		t.Fatalf("counts %+v: joins after the room emptied must count from zero", c)
 	}
 	kv.counters[viewersKey("room-1")] = -4 // a counter broken some other way still reads as 0
 	if c := mustGet(t, s, "room-1"); c.Viewers != 0 {
@@ -252,24 +304,61 @@ func TestViewersNeverGoBelowZero(t *testing.T) {
 	}
 }
 
-func TestMemberRecordsExpire(t *testing.T) {
+func TestCountedEventsAreRememberedForTheirTTL(t *testing.T) {
 	ctx := context.Background()
 	kv := newMemKV()
 	now := time.Unix(1700000000, 0)
 	kv.now = func() time.Time { return now }
 	s := New(kv, time.Hour)
-	if ok, _ := s.Join(ctx, "room-1", "alice"); !ok {
+	if ok, _ := s.Join(ctx, "room-1", "j1", 1); !ok {
 		t.Fatal("first join not counted")
 	}
-	if kv.records[memberKey("room-1", "alice")] != now.Add(time.Hour) {
-		t.Fatalf("member record TTL: %v", kv.records)
+	if kv.records[joinKey("room-1", "j1")] != now.Add(time.Hour) {
+		t.Fatalf("event record TTL: %v", kv.records)
 	}
-	now = now.Add(2 * time.Hour)
-	if left, _ := s.Leave(ctx, "room-1", "alice"); left {
-		t.Fatal("an expired member record was subtracted")
+	now = now.Add(59 * time.Minute)
+	if ok, _ := s.Join(ctx, "room-1", "j1", 1); ok {
+		t.Fatal("a repeat within the TTL was counted")
 	}
-	if s := New(kv, 0); s.memberTTL != DefaultMemberTTL {
-		t.Fatalf("default TTL %v", s.memberTTL)
+	now = now.Add(2 * time.Minute)
+	if ok, _ := s.Join(ctx, "room-1", "j1", 1); !ok {
+		t.Fatal("an event older than the TTL was not counted")
+	}
+	if s := New(kv, 0); s.remember != DefaultRemember {
+		t.Fatalf("default TTL %v", s.remember)
+	}
+	if ok, _ := s.AddMessageLikes(ctx, "room-1", "alice", 7, 1, 5*time.Minute); !ok ||
+		kv.records[likeMessageKey("room-1", "alice", 7)] != now.Add(5*time.Minute) {
+		t.Fatalf("like record TTL: %v", kv.records)
+	}
+}
+
+func TestAddMessageLikesCountsEachMessageOnce(t *testing.T) {
+	ctx := context.Background()
+	kv := newMemKV()
+	s := New(kv, 0)
+	type like struct {
+		room, from string
+		random     uint64
+		n          int64
+		want       bool
+	}
+	for i, l := range []like{
+		{"room-1", "alice", 1, 3, true},
+		{"room-1", "alice", 1, 3, false}, // replayed
+		{"room-1", "alice", 1, 50, false},
+		{"room-1", "alice", 2, 1, true},
+		{"room-1", "bob", 1, 1, true},
+		{"room-2", "alice", 1, 4, true},
+		{"room-1", "carol", 9, 0, false},
+	} {
+		ok, err := s.AddMessageLikes(ctx, l.room, l.from, l.random, l.n, time.Minute)
+		if err != nil || ok != l.want {
+			t.Fatalf("like %d: counted %v, %v; want %v", i, ok, err, l.want)
+		}
+	}
+	if c1, c2 := mustGet(t, s, "room-1"), mustGet(t, s, "room-2"); c1.Likes != 5 || c2.Likes != 4 {
+		t.Fatalf("likes %d and %d, want 5 and 4", c1.Likes, c2.Likes)
 	}
 }
 
@@ -298,6 +387,22 @@ func TestIDsCannotReachOtherKeys(t *testing.T) {
 	if strings.Contains(memberKey("a/b", "c/d"), "/") {
 		t.Error("a member record landed in a directory")
 	}
+	for _, p := range [][2]string{
+		{joinKey("a#b", "c"), joinKey("a", "b#c")},
+		{joinKey("r", "e"), exitKey("r", "e")},
+		{likeMessageKey("a#b", "c", 1), likeMessageKey("a", "b#c", 1)},
+		{likeMessageKey("r", "a#1", 2), likeMessageKey("r", "a", 12)},
+	} {
+		if p[0] == p[1] {
+			t.Errorf("two different events share the key %q", p[0])
+		}
+	}
+	if got := likeMessageKey("r/1", "u#1", 42); got != "roomlike#r%2F1#u%231#42" {
+		t.Errorf("likeMessageKey = %q", got)
+	}
+	if joinKey("r", "") != "" || strings.ContainsAny(joinKey("r/1", "e/1")+exitKey("r/1", "e/1"), "/") {
+		t.Error("an event record landed in a directory, or an empty event got a key")
+	}
 }
 
 func TestStoreErrorsAreReported(t *testing.T) {
@@ -306,19 +411,18 @@ func TestStoreErrorsAreReported(t *testing.T) {
 	for _, method := range []string{"PutIfAbsent", "Add", "Max"} {
 		kv := newMemKV()
 		kv.fail[method] = boom
-		if _, err := New(kv, 0).Join(ctx, "room-1", "alice"); !errors.Is(err, boom) {
+		if _, err := New(kv, 0).Join(ctx, "room-1", "j1", 5); !errors.Is(err, boom) {
 			t.Errorf("Join with %s failing: %v", method, err)
 		}
 	}
-	for _, method := range []string{"Delete", "Add"} {
+	for _, method := range []string{"PutIfAbsent", "Add"} {
 		kv := newMemKV()
-		s := New(kv, 0)
-		if _, err := s.Join(ctx, "room-1", "alice"); err != nil {
-			t.Fatal(err)
-		}
 		kv.fail[method] = boom
-		if _, err := s.Leave(ctx, "room-1", "alice"); !errors.Is(err, boom) {
+		if _, err := New(kv, 0).Leave(ctx, "room-1", "x1", 5); !errors.Is(err, boom) {
 			t.Errorf("Leave with %s failing: %v", method, err)
+		}
+		if _, err := New(kv, 0).AddMessageLikes(ctx, "room-1", "alice", 1, 1, 0); !errors.Is(err, boom) {
+			t.Errorf("AddMessageLikes with %s failing: %v", method, err)
 		}
 	}
 	kv := newMemKV()
@@ -329,20 +433,6 @@ func TestStoreErrorsAreReported(t *testing.T) {
 	kv.fail["Add"] = boom
 	if _, err := New(kv, 0).AddLikes(ctx, "room-1", 1); !errors.Is(err, boom) {
 		t.Errorf("AddLikes: %v", err)
-	}
-}
-
-func TestAJoinWritesOnlyWhenTheMemberIsNew(t *testing.T) {
-	ctx := context.Background()
-	kv := newMemKV()
-	s := New(kv, 0)
-	for range 3 {
-		if _, err := s.Join(ctx, "room-1", "alice"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if kv.calls["Add"] != 1 || kv.calls["Max"] != 1 || kv.calls["PutIfAbsent"] != 3 {
-		t.Fatalf("calls %v: duplicates must stop at PutIfAbsent", kv.calls)
 	}
 }
 

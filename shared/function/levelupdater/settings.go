@@ -29,7 +29,7 @@ func loadLevels(l *config.Loader) levels.Config {
 
 // loadRules reads the level rules, starting from live.DefaultLevelRules:
 //
-//   - LEVEL_XP, such as "chat=2,like=1,buy=50": the XP of one unit of each listed kind; kinds not
+//   - LEVEL_XP, such as "chat=2,like=1,purchase=50": the XP of one unit of each listed kind; kinds not
 //     listed keep their default, and 0 makes a kind earn nothing.
 //   - LEVEL_DAILY_CAP, such as "chat=200,like=100,gift=none": the most XP one user earns from a
 //     kind in a UTC day; "none" lifts the cap of a kind.

@@ -21,7 +21,7 @@ func TestRulesFromEnvDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := live.DefaultLevelRules()
-	if got.String() != want.String() || got.MaxAmount != want.MaxAmount || got.XP[live.KindBuy] != 50 || got.DailyCap[live.KindLike] != 100 {
+	if got.String() != want.String() || got.MaxAmount != want.MaxAmount || got.XP[live.KindPurchase] != 50 || got.DailyCap[live.KindLike] != 100 {
 		t.Errorf("defaults %v, want %v", got, want)
 	}
 	if cfg := loadLevels(env(nil)); cfg.Remember != levels.DefaultRemember {
@@ -42,7 +42,7 @@ func TestRulesFromEnvOverrides(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := cfg.Rules
-	if r.XP[live.KindChat] != 3 || r.XP[live.KindLike] != 2 || r.XP[live.KindFollow] != 0 || r.XP[live.KindBuy] != 50 {
+	if r.XP[live.KindChat] != 3 || r.XP[live.KindLike] != 2 || r.XP[live.KindFollow] != 0 || r.XP[live.KindPurchase] != 50 {
 		t.Errorf("XP %v", r.XP)
 	}
 	if _, capped := r.DailyCap[live.KindChat]; capped || r.DailyCap[live.KindLike] != 40 || r.DailyCap[live.KindGift] != 500 {
