@@ -6,6 +6,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/uriba-live/uriba/shared/config"
 	"github.com/uriba-live/uriba/shared/function"
@@ -119,13 +120,29 @@ func Assemble(ctx context.Context, s Settings, deps function.Deps) (fn platform.
 	}
 	deps.Logger.Info("IM callback configured", "config", s.Callback, "store", s.Store.Kind)
 	router := httpapi.NewRouter(deps.Logger)
-	callbacks.New(s.Callback, callbacks.Deps{
+	handler := callbacks.New(s.Callback, callbacks.Deps{
 		Moderator: moderator,
 		Stats:     roomstats.New(kv, 0),
 		Publisher: activities,
 		Logger:    deps.Logger,
-	}).Register(router)
+	})
+	handler.Register(router)
+	opened.Add(func() { finish(handler, deps) })
 	return platform.Function{Name: Name, HTTP: router}, opened.Release, nil
+}
+
+// finishTimeout bounds how long a stopping function waits for callback I/O still running.
+const finishTimeout = 15 * time.Second
+
+// finish waits for the callbacks' I/O still running in the background, so that a stopping
+// function does not cut it short, and logs what the handler did since it started.
+func finish(h *callbacks.Handler, deps function.Deps) {
+	ctx, cancel := context.WithTimeout(context.Background(), finishTimeout)
+	defer cancel()
+	if err := h.Wait(ctx); err != nil {
+		deps.Logger.Warn("callback I/O was still running when the function stopped", "err", err)
+	}
+	deps.Logger.Info("IM callback stopped", "metrics", h.Metrics())
 }
 
 // eventList reads a comma-separated list of events; "-" means none and unset means def.
