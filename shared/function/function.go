@@ -26,6 +26,19 @@ type Definition struct {
 	Build func(ctx context.Context, env *config.Loader, deps Deps) (fn platform.Function, release func(), err error)
 }
 
+// Define returns the Definition of the function name, whose settings load reads through env
+// and assemble builds the function from. Build reports every problem load recorded at once, and
+// assembles nothing then.
+func Define[S any](name string, load func(*config.Loader) S, assemble func(context.Context, S, Deps) (platform.Function, func(), error)) Definition {
+	return Definition{Name: name, Build: func(ctx context.Context, env *config.Loader, deps Deps) (platform.Function, func(), error) {
+		s := load(env)
+		if err := env.Err(); err != nil {
+			return platform.Function{}, nil, err
+		}
+		return assemble(ctx, s, deps)
+	}}
+}
+
 // Deps are the dependencies a function may be given instead of opening its own. A function
 // deployed alone gets only a Logger and opens the rest from its settings; the dev server opens
 // one store, one IM client and one in-process queue and hands them to every function.

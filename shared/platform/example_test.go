@@ -15,9 +15,10 @@ import (
 	"github.com/uriba-live/uriba/shared/platform"
 )
 
-// A function's main builds its handlers and hands them to Run, which picks the platform from the
-// environment: the same binary serves a function URL on Lambda, an API gateway trigger on SCF, or
-// 127.0.0.1:8080 on a laptop.
+// Run picks the platform from the environment: the same binary serves a function URL on Lambda,
+// an API gateway trigger on SCF, or 127.0.0.1:8080 on a laptop. uriba's functions do not call it
+// themselves: their mains hand their assembly to function.Main, which builds the Function and
+// calls Run.
 func ExampleRun() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -21,7 +21,7 @@ import (
 const Name = "imcallback"
 
 // Definition is the imcallback function.
-var Definition = function.Definition{Name: Name, Build: Build}
+var Definition = function.Define(Name, LoadSettings, Assemble)
 
 // Settings are what imcallback reads from the environment.
 type Settings struct {
@@ -81,15 +81,6 @@ func LoadSettings(env *config.Loader) Settings {
 	}
 	s.Callback = c
 	return s
-}
-
-// Build reads the settings through env and assembles the function on deps.
-func Build(ctx context.Context, env *config.Loader, deps function.Deps) (platform.Function, func(), error) {
-	s := LoadSettings(env)
-	if err := env.Err(); err != nil {
-		return platform.Function{}, nil, err
-	}
-	return Assemble(ctx, s, deps)
 }
 
 // Assemble builds the function from its settings on deps. The release function drains the

@@ -19,7 +19,7 @@ import (
 const Name = "levelupdater"
 
 // Definition is the levelupdater function.
-var Definition = function.Definition{Name: Name, Build: Build}
+var Definition = function.Define(Name, LoadSettings, Assemble)
 
 // Settings are what levelupdater reads from the environment.
 type Settings struct {
@@ -40,15 +40,6 @@ func LoadSettings(env *config.Loader) Settings {
 		Merchants: env.MerchantKeys(),
 		Levels:    loadLevels(env),
 	}
-}
-
-// Build reads the settings through env and assembles the function on deps.
-func Build(ctx context.Context, env *config.Loader, deps function.Deps) (platform.Function, func(), error) {
-	s := LoadSettings(env)
-	if err := env.Err(); err != nil {
-		return platform.Function{}, nil, err
-	}
-	return Assemble(ctx, s, deps)
 }
 
 // Assemble builds the function from its settings on deps. When deps.ConsumeActivities is set,

@@ -14,7 +14,7 @@ func env(vars map[string]string) *config.Loader {
 	return config.NewLoader(func(name string) string { return vars[name] })
 }
 
-func TestRulesFromEnvDefaults(t *testing.T) {
+func TestLevelSettingsDefaults(t *testing.T) {
 	l := env(nil)
 	got := loadRules(l)
 	if err := l.Err(); err != nil {
@@ -29,7 +29,7 @@ func TestRulesFromEnvDefaults(t *testing.T) {
 	}
 }
 
-func TestRulesFromEnvOverrides(t *testing.T) {
+func TestLevelSettingsOverrides(t *testing.T) {
 	l := env(map[string]string{
 		"LEVEL_XP":         "chat=3, LIKE=2,follow=0",
 		"LEVEL_DAILY_CAP":  "like=40,gift=500,chat=none",
@@ -58,7 +58,7 @@ func TestRulesFromEnvOverrides(t *testing.T) {
 	}
 }
 
-func TestRulesFromEnvReportsEveryProblem(t *testing.T) {
+func TestLevelSettingsReportsEveryProblem(t *testing.T) {
 	l := env(map[string]string{
 		"LEVEL_XP":         "likes=1,chat=-2,gift",
 		"LEVEL_DAILY_CAP":  "like=lots",

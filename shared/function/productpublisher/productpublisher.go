@@ -18,7 +18,7 @@ import (
 const Name = "productpublisher"
 
 // Definition is the productpublisher function.
-var Definition = function.Definition{Name: Name, Build: Build}
+var Definition = function.Define(Name, LoadSettings, Assemble)
 
 // Settings are what productpublisher reads from the environment.
 type Settings struct {
@@ -37,15 +37,6 @@ func LoadSettings(env *config.Loader) Settings {
 		Merchants: env.MerchantKeys(),
 		Fields:    function.LoadRoomFields(env),
 	}
-}
-
-// Build reads the settings through env and assembles the function on deps.
-func Build(ctx context.Context, env *config.Loader, deps function.Deps) (platform.Function, func(), error) {
-	s := LoadSettings(env)
-	if err := env.Err(); err != nil {
-		return platform.Function{}, nil, err
-	}
-	return Assemble(ctx, s, deps)
 }
 
 // Assemble builds the function from its settings on deps. The release function closes the

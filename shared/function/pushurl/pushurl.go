@@ -15,7 +15,7 @@ import (
 const Name = "pushurl"
 
 // Definition is the pushurl function.
-var Definition = function.Definition{Name: Name, Build: Build}
+var Definition = function.Define(Name, LoadSettings, Assemble)
 
 // Settings are what pushurl reads from the environment.
 type Settings struct {
@@ -27,15 +27,6 @@ type Settings struct {
 // settings and MERCHANT_KEY_SHA256.
 func LoadSettings(env *config.Loader) Settings {
 	return Settings{IM: env.IM(), Merchants: env.MerchantKeys()}
-}
-
-// Build reads the settings through env and assembles the function on deps.
-func Build(ctx context.Context, env *config.Loader, deps function.Deps) (platform.Function, func(), error) {
-	s := LoadSettings(env)
-	if err := env.Err(); err != nil {
-		return platform.Function{}, nil, err
-	}
-	return Assemble(ctx, s, deps)
 }
 
 // Assemble builds the function from its settings on deps. It holds nothing to release.

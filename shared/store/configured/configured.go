@@ -1,5 +1,5 @@
 // Package configured opens the store that configuration names (STORE): bolt, DynamoDB or Redis.
-// It lives apart from package compose so that functions without a store do not link the
+// It lives apart from package function so that functions without a store do not link the
 // DynamoDB and Redis clients, and a build tag leaves out the client a deployment never uses:
 // no_dynamodb (Tencent SCF builds) or no_redis (AWS Lambda builds), which keeps the binaries
 // small and their cold starts short.
