@@ -8,90 +8,12 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/uriba-live/uriba/shared/clock"
+	"github.com/uriba-live/uriba/shared/store/memstore"
 )
 
-// memKV is an in-memory KV with expiring records, for tests.
-type memKV struct {
-	mu       sync.Mutex
-	now      func() time.Time
-	counters map[string]int64
-	records  map[string]time.Time // expiry
-	fail     map[string]error     // method name → error to return
-	calls    map[string]int
-}
-
-func newMemKV() *memKV {
-	return &memKV{
-		now:      time.Now,
-		counters: map[string]int64{},
-		records:  map[string]time.Time{},
-		fail:     map[string]error{},
-		calls:    map[string]int{},
-	}
-}
-
-func (m *memKV) enter(method string) error {
-	m.mu.Lock()
-	m.calls[method]++
-	return m.fail[method]
-}
-
-func (m *memKV) Add(_ context.Context, key string, delta int64) (int64, error) {
-	err := m.enter("Add")
-	defer m.mu.Unlock()
-	if err != nil {
-		return 0, err
-	}
-	m.counters[key] += delta
-	return m.counters[key], nil
-}
-
-func (m *memKV) Max(_ context.Context, key string, v int64) (int64, error) {
-	err := m.enter("Max")
-	defer m.mu.Unlock()
-	if err != nil {
-		return 0, err
-	}
-	if cur, ok := m.counters[key]; !ok || v > cur {
-		m.counters[key] = v
-	}
-	return m.counters[key], nil
-}
-
-func (m *memKV) Counter(_ context.Context, key string) (int64, error) {
-	err := m.enter("Counter")
-	defer m.mu.Unlock()
-	if err != nil {
-		return 0, err
-	}
-	return m.counters[key], nil
-}
-
-func (m *memKV) PutIfAbsent(_ context.Context, key string, _ []byte, ttl time.Duration) (bool, error) {
-	err := m.enter("PutIfAbsent")
-	defer m.mu.Unlock()
-	if err != nil {
-		return false, err
-	}
-	if exp, ok := m.records[key]; ok && m.now().Before(exp) {
-		return false, nil
-	}
-	m.records[key] = m.now().Add(ttl)
-	return true, nil
-}
-
-func (m *memKV) Delete(_ context.Context, key string) (bool, error) {
-	err := m.enter("Delete")
-	defer m.mu.Unlock()
-	if err != nil {
-		return false, err
-	}
-	exp, ok := m.records[key]
-	delete(m.records, key)
-	return ok && m.now().Before(exp), nil
-}
-
-var _ KV = (*memKV)(nil)
+var _ KV = (*memstore.Store)(nil)
 
 func mustGet(t *testing.T, s *Stats, room string) Counts {
 	t.Helper()
@@ -103,7 +25,7 @@ func mustGet(t *testing.T, s *Stats, room string) Counts {
 }
 
 func TestAnUntouchedRoomHasZeroCounts(t *testing.T) {
-	s := New(newMemKV(), 0)
+	s := New(memstore.New(nil), 0)
 	if c := mustGet(t, s, "room-1"); c != (Counts{}) {
 		t.Fatalf("counts %+v", c)
 	}
@@ -111,7 +33,7 @@ func TestAnUntouchedRoomHasZeroCounts(t *testing.T) {
 
 func TestLikesAddUp(t *testing.T) {
 	ctx := context.Background()
-	s := New(newMemKV(), 0)
+	s := New(memstore.New(nil), 0)
 	for _, n := range []int64{1, 5, 0, -3} {
 		if _, err := s.AddLikes(ctx, "room-1", n); err != nil {
 			t.Fatal(err)
@@ -131,7 +53,7 @@ func TestLikesAddUp(t *testing.T) {
 
 func TestJoinAndLeaveMoveViewersAndPeak(t *testing.T) {
 	ctx := context.Background()
-	s := New(newMemKV(), 0)
+	s := New(memstore.New(nil), 0)
 	steps := []struct {
 		op         string
 		user       string
@@ -169,7 +91,7 @@ func TestJoinAndLeaveMoveViewersAndPeak(t *testing.T) {
 
 func TestDuplicateJoinsFromManyGoroutinesCountOnce(t *testing.T) {
 	ctx := context.Background()
-	s := New(newMemKV(), 0)
+	s := New(memstore.New(nil), 0)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	joined := 0
@@ -206,7 +128,7 @@ func TestDuplicateJoinsFromManyGoroutinesCountOnce(t *testing.T) {
 
 func TestConcurrentDistinctJoinsReachTheirPeak(t *testing.T) {
 	ctx := context.Background()
-	s := New(newMemKV(), 0)
+	s := New(memstore.New(nil), 0)
 	var wg sync.WaitGroup
 	for i := range 50 {
 		wg.Go(func() {
@@ -234,19 +156,25 @@ func TestConcurrentDistinctJoinsReachTheirPeak(t *testing.T) {
 
 func TestViewersNeverGoBelowZero(t *testing.T) {
 	ctx := context.Background()
-	kv := newMemKV()
+	kv := memstore.New(nil)
 	s := New(kv, 0)
 	if _, err := s.Join(ctx, "room-1", "alice"); err != nil {
 		t.Fatal(err)
 	}
-	kv.counters[viewersKey("room-1")] = 0 // the counter was lost, the member record was not
+	// The counter was lost, the member record was not.
+	if _, err := kv.Delete(ctx, viewersKey("room-1")); err != nil {
+		t.Fatal(err)
+	}
 	if left, err := s.Leave(ctx, "room-1", "alice"); err != nil || !left {
 		t.Fatalf("leave: %v %v", left, err)
 	}
-	if got := kv.counters[viewersKey("room-1")]; got != 0 {
-		t.Fatalf("viewers counter %d, want 0", got)
+	if got, err := kv.Counter(ctx, viewersKey("room-1")); err != nil || got != 0 {
+		t.Fatalf("viewers counter %d, %v; want 0", got, err)
 	}
-	kv.counters[viewersKey("room-1")] = -4 // a counter broken some other way still reads as 0
+	// A counter broken some other way still reads as 0.
+	if _, err := kv.Add(ctx, viewersKey("room-1"), -4); err != nil {
+		t.Fatal(err)
+	}
 	if c := mustGet(t, s, "room-1"); c.Viewers != 0 {
 		t.Fatalf("counts %+v", c)
 	}
@@ -254,17 +182,20 @@ func TestViewersNeverGoBelowZero(t *testing.T) {
 
 func TestMemberRecordsExpire(t *testing.T) {
 	ctx := context.Background()
-	kv := newMemKV()
-	now := time.Unix(1700000000, 0)
-	kv.now = func() time.Time { return now }
+	c := clock.NewManual(time.Unix(1700000000, 0))
+	kv := memstore.New(c.Now)
 	s := New(kv, time.Hour)
 	if ok, _ := s.Join(ctx, "room-1", "alice"); !ok {
 		t.Fatal("first join not counted")
 	}
-	if kv.records[memberKey("room-1", "alice")] != now.Add(time.Hour) {
-		t.Fatalf("member record TTL: %v", kv.records)
+	c.Advance(time.Hour - time.Nanosecond)
+	if _, ok, err := kv.Get(ctx, memberKey("room-1", "alice")); err != nil || !ok {
+		t.Fatalf("the member record is gone before its TTL: %v %v", ok, err)
 	}
-	now = now.Add(2 * time.Hour)
+	c.Advance(time.Nanosecond)
+	if _, ok, err := kv.Get(ctx, memberKey("room-1", "alice")); err != nil || ok {
+		t.Fatalf("the member record outlived its TTL: %v %v", ok, err)
+	}
 	if left, _ := s.Leave(ctx, "room-1", "alice"); left {
 		t.Fatal("an expired member record was subtracted")
 	}
@@ -304,29 +235,29 @@ func TestStoreErrorsAreReported(t *testing.T) {
 	ctx := context.Background()
 	boom := errors.New("store down")
 	for _, method := range []string{"PutIfAbsent", "Add", "Max"} {
-		kv := newMemKV()
-		kv.fail[method] = boom
+		kv := memstore.New(nil)
+		kv.SetFaults(memstore.FailCalls("", 0, boom, method))
 		if _, err := New(kv, 0).Join(ctx, "room-1", "alice"); !errors.Is(err, boom) {
 			t.Errorf("Join with %s failing: %v", method, err)
 		}
 	}
 	for _, method := range []string{"Delete", "Add"} {
-		kv := newMemKV()
+		kv := memstore.New(nil)
 		s := New(kv, 0)
 		if _, err := s.Join(ctx, "room-1", "alice"); err != nil {
 			t.Fatal(err)
 		}
-		kv.fail[method] = boom
+		kv.SetFaults(memstore.FailCalls("", 0, boom, method))
 		if _, err := s.Leave(ctx, "room-1", "alice"); !errors.Is(err, boom) {
 			t.Errorf("Leave with %s failing: %v", method, err)
 		}
 	}
-	kv := newMemKV()
-	kv.fail["Counter"] = boom
+	kv := memstore.New(nil)
+	kv.SetFaults(memstore.FailCalls("", 0, boom, "Counter"))
 	if _, err := New(kv, 0).Get(ctx, "room-1"); !errors.Is(err, boom) {
 		t.Errorf("Get: %v", err)
 	}
-	kv.fail["Add"] = boom
+	kv.SetFaults(memstore.FailCalls("", 0, boom, "Counter", "Add"))
 	if _, err := New(kv, 0).AddLikes(ctx, "room-1", 1); !errors.Is(err, boom) {
 		t.Errorf("AddLikes: %v", err)
 	}
@@ -334,21 +265,22 @@ func TestStoreErrorsAreReported(t *testing.T) {
 
 func TestAJoinWritesOnlyWhenTheMemberIsNew(t *testing.T) {
 	ctx := context.Background()
-	kv := newMemKV()
+	kv := memstore.New(nil)
 	s := New(kv, 0)
 	for range 3 {
 		if _, err := s.Join(ctx, "room-1", "alice"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if kv.calls["Add"] != 1 || kv.calls["Max"] != 1 || kv.calls["PutIfAbsent"] != 3 {
-		t.Fatalf("calls %v: duplicates must stop at PutIfAbsent", kv.calls)
+	if kv.Calls("Add") != 1 || kv.Calls("Max") != 1 || kv.Calls("PutIfAbsent") != 3 {
+		t.Fatalf("calls Add %d, Max %d, PutIfAbsent %d: duplicates must stop at PutIfAbsent",
+			kv.Calls("Add"), kv.Calls("Max"), kv.Calls("PutIfAbsent"))
 	}
 }
 
 func TestAddMessageCountsEachMessageOnce(t *testing.T) {
 	ctx := context.Background()
-	s := New(newMemKV(), 0)
+	s := New(memstore.New(nil), 0)
 	for _, id := range []string{"room-1/1", "room-1/2", "room-1/1", "room-1/3", "room-1/2"} {
 		if _, err := s.AddMessage(ctx, "room-1", id); err != nil {
 			t.Fatal(err)
