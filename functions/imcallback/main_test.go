@@ -14,22 +14,26 @@ import (
 	"testing"
 	"time"
 
-	"github.com/uriba-live/uriba/shared/imcallback"
+	"github.com/uriba-live/uriba/shared/function/functiontest"
+	"github.com/uriba-live/uriba/shared/function/imcallback"
+	callbacks "github.com/uriba-live/uriba/shared/imcallback"
 	"github.com/uriba-live/uriba/shared/live"
 	"github.com/uriba-live/uriba/shared/moderation"
-	"github.com/uriba-live/uriba/shared/roomstats"
 	"github.com/uriba-live/uriba/shared/platform"
+	"github.com/uriba-live/uriba/shared/roomstats"
 	"github.com/uriba-live/uriba/shared/store/bolt"
 	"github.com/uriba-live/uriba/shared/tim"
 )
 
 const (
-	appID = 1400000042
-	token = "callback-token-7f3a"
+	appID = functiontest.AppID
+	token = functiontest.CallbackToken
 )
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
+// testEnv is the function's environment on a laptop: the IM app, the callback token and a bolt
+// store; the callback calls no IM API.
 func testEnv(t *testing.T) map[string]string {
 	t.Helper()
 	return map[string]string{
@@ -40,9 +44,13 @@ func testEnv(t *testing.T) map[string]string {
 	}
 }
 
+func newFunction(env map[string]string) (platform.Function, func(), error) {
+	return functiontest.Try(imcallback.Definition, func(k string) string { return env[k] }, true)
+}
+
 func newTestFunction(t *testing.T, env map[string]string) (platform.Function, func()) {
 	t.Helper()
-	fn, release, err := newFunction(context.Background(), func(k string) string { return env[k] }, quiet())
+	fn, release, err := newFunction(env)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,11 +113,11 @@ func TestCallbacksThroughLambdaFunctionURL(t *testing.T) {
 	h := platform.LambdaHandler(fn)
 
 	r := invoke(t, h, event(t, tim.CmdBeforeSendMsg, message("mei", tim.TextElem("私下交易 please"))))
-	if r.StatusCode != 200 || r.Reply.ErrorCode != imcallback.CodeModerated {
+	if r.StatusCode != 200 || r.Reply.ErrorCode != callbacks.CodeModerated {
 		t.Fatalf("banned text with the built-in list: %+v", r)
 	}
 	r = invoke(t, h, event(t, tim.CmdBeforeSendMsg, message("mei", tim.CustomElem("SEND_GIFT", `{"giftId":"rocket"}`))))
-	if r.Reply.ErrorCode != imcallback.CodeServerOnly {
+	if r.Reply.ErrorCode != callbacks.CodeServerOnly {
 		t.Fatalf("forged gift: %+v", r)
 	}
 	r = invoke(t, h, event(t, tim.CmdBeforeSendMsg, message("mei", tim.CustomElem("LIKE", `{"count":4}`))))
@@ -172,7 +180,7 @@ func TestAWordListFileAndModes(t *testing.T) {
 }
 
 func TestConfigurationProblemsAreReportedTogether(t *testing.T) {
-	_, _, err := newFunction(context.Background(), func(string) string { return "" }, quiet())
+	_, _, err := newFunction(map[string]string{})
 	if err == nil {
 		t.Fatal("started without configuration")
 	}
@@ -189,7 +197,7 @@ func TestConfigurationProblemsAreReportedTogether(t *testing.T) {
 	} {
 		env[k] = v
 	}
-	_, _, err = newFunction(context.Background(), func(k string) string { return env[k] }, quiet())
+	_, _, err = newFunction(env)
 	if err == nil {
 		t.Fatal("started with broken settings")
 	}
@@ -209,7 +217,7 @@ func TestAWordListThatCannotBeUsedStopsTheStart(t *testing.T) {
 	_ = os.WriteFile(empty, []byte("# nothing banned yet\n"), 0o644)
 	for _, path := range []string{empty, filepath.Join(t.TempDir(), "missing.txt")} {
 		env["MODERATION_WORDS_FILE"] = path
-		if _, _, err := newFunction(context.Background(), func(k string) string { return env[k] }, quiet()); err == nil ||
+		if _, _, err := newFunction(env); err == nil ||
 			!strings.Contains(err.Error(), "MODERATION_WORDS_FILE") {
 			t.Errorf("%s: %v", path, err)
 		}
@@ -238,21 +246,21 @@ func BenchmarkBeforeSendMsgRealMatcher(b *testing.B) {
 	now := time.Now()
 	for _, tc := range []struct {
 		name string
-		mode imcallback.ModerationMode
+		mode callbacks.ModerationMode
 		text string
 	}{
-		{"clean-short", imcallback.ModerationReject, "Is the blue one still in stock?"},
-		{"clean-long", imcallback.ModerationReject, strings.Repeat("このバッグの色違いはありますか？ Do you ship abroad? ", 8)},
-		{"banned-reject", imcallback.ModerationReject, "加微信 for a discount"},
-		{"banned-mask", imcallback.ModerationMask, "加微信 for a discount"},
+		{"clean-short", callbacks.ModerationReject, "Is the blue one still in stock?"},
+		{"clean-long", callbacks.ModerationReject, strings.Repeat("このバッグの色違いはありますか？ Do you ship abroad? ", 8)},
+		{"banned-reject", callbacks.ModerationReject, "加微信 for a discount"},
+		{"banned-mask", callbacks.ModerationMask, "加微信 for a discount"},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
-			h := imcallback.New(imcallback.Config{SDKAppID: appID, Admin: "administrator", ModerationMode: tc.mode,
+			h := callbacks.New(callbacks.Config{SDKAppID: appID, Admin: "administrator", ModerationMode: tc.mode,
 				Verifier: tim.CallbackVerifier{Token: token, Now: func() time.Time { return now }}},
-				imcallback.Deps{Moderator: matcher, Publisher: discardPublisher{}, Logger: quiet()})
+				callbacks.Deps{Moderator: matcher, Publisher: discardPublisher{}, Logger: quiet()})
 			body, _ := json.Marshal(message("mei", tim.TextElem(tc.text)))
 			sign, reqTime := tim.SignCallback(token, now)
-			req, _ := http.NewRequest(http.MethodPost, imcallback.Path+"?SdkAppid="+fmt.Sprint(appID)+
+			req, _ := http.NewRequest(http.MethodPost, callbacks.Path+"?SdkAppid="+fmt.Sprint(appID)+
 				"&CallbackCommand="+tim.CmdBeforeSendMsg+"&contenttype=json&ClientIP=203.0.113.7&OptPlatform=Web&RequestTime="+reqTime+"&Sign="+sign, nil)
 			rd := bytes.NewReader(body)
 			req.Body = io.NopCloser(rd)

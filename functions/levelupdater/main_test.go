@@ -2,19 +2,15 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/uriba-live/uriba/shared/function/functiontest"
+	"github.com/uriba-live/uriba/shared/function/levelupdater"
 	"github.com/uriba-live/uriba/shared/levels"
 	"github.com/uriba-live/uriba/shared/live"
 	"github.com/uriba-live/uriba/shared/platform"
@@ -22,29 +18,14 @@ import (
 	"github.com/uriba-live/uriba/shared/tim"
 )
 
-const (
-	appID       = 1400000043
-	secretKey   = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"
-	admin       = "administrator"
-	merchantKey = "mk_levelupdater_test"
-)
-
-var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+const merchantKey = functiontest.MerchantKey
 
 // newTestFunction starts the IM stand-in with viewer bob and room-1, and returns the function
 // configured against it with a bolt store.
 func newTestFunction(t *testing.T) (platform.Function, *standin.IM) {
 	t.Helper()
-	im, err := standin.New(standin.Config{SDKAppID: appID, SecretKey: secretKey, Admin: admin, Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(im.Handler())
-	t.Cleanup(func() { srv.Close(); im.Close() })
-	client, err := tim.NewClient(tim.ClientConfig{SDKAppID: appID, SecretKey: secretKey, Admin: admin, BaseURL: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
+	env := functiontest.New(t)
+	client := env.Client(t)
 	ctx := context.Background()
 	if err := client.AccountImport(ctx, tim.AccountImportRequest{UserID: "bob"}); err != nil {
 		t.Fatal(err)
@@ -52,18 +33,7 @@ func newTestFunction(t *testing.T) (platform.Function, *standin.IM) {
 	if _, err := client.CreateGroup(ctx, tim.CreateGroupRequest{GroupID: "room-1", Name: "room", Type: tim.GroupTypeAVChatRoom}); err != nil {
 		t.Fatal(err)
 	}
-	sum := sha256.Sum256([]byte(merchantKey))
-	env := map[string]string{
-		"IM_SDKAPPID": fmt.Sprint(appID), "IM_SECRET_KEY": secretKey, "IM_ADMIN": admin, "IM_BASE_URL": srv.URL,
-		"MERCHANT_KEY_SHA256": hex.EncodeToString(sum[:]),
-		"STORE":               "bolt:" + filepath.Join(t.TempDir(), "uriba.db"),
-	}
-	fn, closeStore, err := newFunction(ctx, func(k string) string { return env[k] }, quiet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { closeStore() })
-	return fn, im
+	return env.Build(t, levelupdater.Definition), env.IM
 }
 
 func activityJSON(t *testing.T, id string, kind live.ActivityKind, amount int64) string {
@@ -131,7 +101,7 @@ func TestSQSBatchesOnLambdaAndActivityEventsOnSCF(t *testing.T) {
 
 func TestConfigurationProblemsAreReportedTogether(t *testing.T) {
 	env := map[string]string{"LEVEL_XP": "dance=5", "STORE": "nowhere"}
-	_, _, err := newFunction(context.Background(), func(k string) string { return env[k] }, quiet)
+	_, _, err := functiontest.Try(levelupdater.Definition, func(k string) string { return env[k] }, true)
 	if err == nil {
 		t.Fatal("an empty configuration was accepted")
 	}

@@ -3,12 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -16,45 +11,30 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/uriba-live/uriba/shared/function/functiontest"
+	"github.com/uriba-live/uriba/shared/function/productpublisher"
 	"github.com/uriba-live/uriba/shared/httpapi"
 	"github.com/uriba-live/uriba/shared/platform"
 	"github.com/uriba-live/uriba/shared/standin"
 )
 
-const (
-	appID       = 1400000043
-	secretKey   = "6a1e2d3c4b5a69788796a5b4c3d2e1f05f1e2d3c4b5a69788796a5b4c3d2e1f0"
-	admin       = "administrator"
-	merchantKey = "mk_productpublisher_test"
-)
+const merchantKey = functiontest.MerchantKey
 
 // testEnv starts the IM stand-in on loopback and returns the function's environment pointed at it
 // and at a bolt store in a temporary directory.
 func testEnv(t *testing.T) (map[string]string, *standin.IM) {
 	t.Helper()
-	im, err := standin.New(standin.Config{SDKAppID: appID, SecretKey: secretKey, Admin: admin,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(im.Handler())
-	t.Cleanup(func() { srv.Close(); im.Close() })
-	sum := sha256.Sum256([]byte(merchantKey))
-	return map[string]string{
-		"IM_SDKAPPID": fmt.Sprint(appID), "IM_SECRET_KEY": secretKey, "IM_ADMIN": admin,
-		"IM_BASE_URL": srv.URL, "MERCHANT_KEY_SHA256": hex.EncodeToString(sum[:]),
-		"STORE": "bolt:" + filepath.Join(t.TempDir(), "uriba.db"),
-	}, im
+	env := functiontest.New(t)
+	return env.Vars, env.IM
 }
 
 func newTestFunction(t *testing.T, env map[string]string) platform.Function {
 	t.Helper()
-	fn, closeStore, err := newFunction(context.Background(), func(k string) string { return env[k] },
-		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	fn, release, err := functiontest.Try(productpublisher.Definition, func(k string) string { return env[k] }, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { closeStore() })
+	t.Cleanup(release)
 	return fn
 }
 
@@ -120,9 +100,9 @@ func TestTheFunctionsRoutesAreDocumented(t *testing.T) {
 }
 
 func TestConfigurationProblemsAreReportedTogether(t *testing.T) {
-	_, _, err := newFunction(context.Background(), func(k string) string {
+	_, _, err := functiontest.Try(productpublisher.Definition, func(k string) string {
 		return map[string]string{"ROOM_FIELD_STATUS": "1status", "IM_SECRET_KEY": "s3cr3t-value"}[k]
-	}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	}, true)
 	if err == nil {
 		t.Fatal("no error")
 	}

@@ -3,13 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -21,32 +17,24 @@ import (
 	"time"
 
 	"github.com/tencentyun/tls-sig-api-v2-golang/tencentyun"
+
+	"github.com/uriba-live/uriba/shared/function/functiontest"
+	"github.com/uriba-live/uriba/shared/function/pushurl"
 	"github.com/uriba-live/uriba/shared/platform"
 	"github.com/uriba-live/uriba/shared/standin"
 )
 
 const (
-	appID       = 1400000042
-	secretKey   = "5f1e2d3c4b5a69788796a5b4c3d2e1f05f1e2d3c4b5a69788796a5b4c3d2e1f0"
-	admin       = "administrator"
-	merchantKey = "mk_pushurl_test"
+	appID       = functiontest.AppID
+	secretKey   = functiontest.SecretKey
+	merchantKey = functiontest.MerchantKey
 )
 
 // testEnv starts the IM stand-in on loopback and returns the function's environment pointed at it.
 func testEnv(t *testing.T) (map[string]string, *standin.IM) {
 	t.Helper()
-	im, err := standin.New(standin.Config{SDKAppID: appID, SecretKey: secretKey, Admin: admin,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(im.Handler())
-	t.Cleanup(func() { srv.Close(); im.Close() })
-	sum := sha256.Sum256([]byte(merchantKey))
-	return map[string]string{
-		"IM_SDKAPPID": fmt.Sprint(appID), "IM_SECRET_KEY": secretKey, "IM_ADMIN": admin,
-		"IM_BASE_URL": srv.URL, "MERCHANT_KEY_SHA256": hex.EncodeToString(sum[:]),
-	}, im
+	env := functiontest.New(t)
+	return env.Vars, env.IM
 }
 
 func fixture(t *testing.T, name, key string) json.RawMessage {
@@ -108,7 +96,7 @@ func checkUserSig(t *testing.T, body, userID string) {
 
 func newTestFunction(t *testing.T, env map[string]string) platform.Function {
 	t.Helper()
-	fn, _, err := newFunction(context.Background(), func(k string) string { return env[k] }, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	fn, _, err := functiontest.Try(pushurl.Definition, func(k string) string { return env[k] }, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +156,7 @@ func TestIMUnreachableIsABadGateway(t *testing.T) {
 }
 
 func TestConfigurationProblemsAreReportedTogether(t *testing.T) {
-	_, _, err := newFunction(context.Background(), func(string) string { return "" }, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	_, _, err := functiontest.Try(pushurl.Definition, func(string) string { return "" }, true)
 	if err == nil {
 		t.Fatal("started without configuration")
 	}

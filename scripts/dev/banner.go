@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/uriba-live/uriba/shared/config"
 )
 
 func printBanner(w io.Writer, s *settings) {
@@ -11,14 +13,16 @@ func printBanner(w io.Writer, s *settings) {
 	fmt.Fprintf(&b, "uriba dev server listening on %s\n\n", s.baseURL)
 	fmt.Fprintf(&b, "  API              %s/v1/…\n", s.baseURL)
 	fmt.Fprintf(&b, "  health           %s/healthz\n", s.baseURL)
+	im := config.NewLocalLoader(s.Getenv)
+	app, store := im.IM(), im.Store("")
 	if s.realIM {
-		fmt.Fprintf(&b, "  IM               %s (real Tencent IM)\n", s.Getenv("IM_BASE_URL"))
+		fmt.Fprintf(&b, "  IM               %s (real Tencent IM)\n", app.BaseURL)
 	} else {
 		fmt.Fprintf(&b, "  IM stand-in REST %s/v4/…\n", s.baseURL)
 		fmt.Fprintf(&b, "  viewer client    %s/standin/… (see docs/standin.md)\n", s.baseURL)
 	}
-	fmt.Fprintf(&b, "  IM app           SDKAppID %s, admin %s\n", s.Getenv("IM_SDKAPPID"), s.Getenv("IM_ADMIN"))
-	fmt.Fprintf(&b, "  store            %s\n", s.Getenv("STORE"))
+	fmt.Fprintf(&b, "  IM app           SDKAppID %d, admin %s\n", app.SDKAppID, app.Admin)
+	fmt.Fprintf(&b, "  store            %s:%s\n", store.Kind, store.Target)
 	if len(s.generated) > 0 {
 		fmt.Fprintf(&b, "  generated        %s (set them to keep them across restarts)\n", strings.Join(s.generated, ", "))
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -16,7 +17,7 @@ func TestDeploymentDescriptorsRouteEveryEndpoint(t *testing.T) {
 	env := map[string]string{"STORE": "bolt:" + filepath.Join(t.TempDir(), "uriba.db")}
 	s := newSettings(func(k string) string { return env[k] })
 	s.setBaseURL("http://127.0.0.1:1")
-	srv, err := newServer(s, slog.New(slog.DiscardHandler))
+	srv, err := newServer(context.Background(), s, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

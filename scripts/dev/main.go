@@ -9,9 +9,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
@@ -40,22 +37,11 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	settings.setBaseURL("http://" + ln.Addr().String())
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: settings.logLevel()}))
 
-	srv, err := newServer(settings, logger)
+	srv, err := newServer(ctx, settings, logger)
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
 	printBanner(stdout, settings)
 	return srv.Serve(ctx, ln)
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-func sha256Hex(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:])
 }

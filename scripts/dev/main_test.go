@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/tencentyun/tls-sig-api-v2-golang/tencentyun"
+
 	"github.com/uriba-live/uriba/shared/httpapi"
 )
 
@@ -171,7 +172,7 @@ func TestEveryRouteIsDocumented(t *testing.T) {
 	env := map[string]string{"STORE": "bolt:" + filepath.Join(t.TempDir(), "uriba.db")}
 	s := newSettings(func(k string) string { return env[k] })
 	s.setBaseURL("http://127.0.0.1:1")
-	srv, err := newServer(s, slog.New(slog.DiscardHandler))
+	srv, err := newServer(context.Background(), s, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

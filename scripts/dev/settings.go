@@ -1,8 +1,12 @@
 package main
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"log/slog"
-	"strings"
+
+	"github.com/uriba-live/uriba/shared/config"
+	"github.com/uriba-live/uriba/shared/platform"
 )
 
 // settings are the dev server's environment with development defaults filled in.
@@ -12,35 +16,33 @@ type settings struct {
 	merchantKey string // the plain key, printed for the developer
 	realIM      bool   // IM_BASE_URL is set: talk to Tencent IM instead of the stand-in
 	generated   []string
-	env         map[string]string // defaults for variables the environment leaves unset
+	laptop      config.Laptop
 	getenv      func(string) string
+	Getenv      func(string) string // the environment with the development defaults
 }
 
 // devSDKAppID is the SDKAppID of the local IM app when IM_SDKAPPID is unset.
 const devSDKAppID = "1400000001"
 
 func newSettings(getenv func(string) string) *settings {
-	s := &settings{getenv: getenv, env: map[string]string{}}
-	s.addr = s.lookup("URIBA_ADDR", "127.0.0.1:8080")
-	s.realIM = getenv("IM_BASE_URL") != ""
-	s.defaultTo("IM_SDKAPPID", devSDKAppID)
-	s.defaultTo("IM_ADMIN", "administrator")
-	if getenv("IM_SECRET_KEY") == "" {
-		s.env["IM_SECRET_KEY"] = randomHex(32)
-		s.generated = append(s.generated, "IM_SECRET_KEY")
+	s := &settings{
+		getenv: getenv,
+		addr:   platform.ListenAddr(getenv, platform.Local),
+		realIM: config.RealIM(getenv),
+		laptop: config.Laptop{
+			SDKAppID:    devSDKAppID,
+			Admin:       "administrator",
+			Store:       "bolt:var/uriba.db",
+			SecretKey:   randomHex(32),
+			MerchantKey: getenv("URIBA_DEV_MERCHANT_KEY"),
+		},
 	}
-	s.merchantKey = getenv("URIBA_DEV_MERCHANT_KEY")
-	if s.merchantKey == "" {
-		s.merchantKey = "mk_" + randomHex(16)
+	if s.laptop.MerchantKey == "" {
+		s.laptop.MerchantKey = "mk_" + randomHex(16)
 		s.generated = append(s.generated, "URIBA_DEV_MERCHANT_KEY")
 	}
-	// The dev key is always accepted, next to any digests the environment configures.
-	digests := sha256Hex(s.merchantKey)
-	if configured := strings.TrimSpace(getenv("MERCHANT_KEY_SHA256")); configured != "" {
-		digests = configured + "," + digests
-	}
-	s.env["MERCHANT_KEY_SHA256"] = digests
-	s.defaultTo("STORE", "bolt:var/uriba.db")
+	s.merchantKey = s.laptop.MerchantKey
+	s.apply()
 	return s
 }
 
@@ -49,35 +51,44 @@ func newSettings(getenv func(string) string) *settings {
 func (s *settings) setBaseURL(u string) {
 	s.baseURL = u
 	if !s.realIM {
-		s.env["IM_BASE_URL"] = u
+		s.laptop.IMBaseURL = u
+	}
+	s.apply()
+}
+
+func (s *settings) apply() {
+	var generated []string
+	s.Getenv, generated = s.laptop.WithDefaults(s.getenv)
+	for _, g := range generated {
+		if !contains(s.generated, g) {
+			s.generated = append(s.generated, g)
+		}
 	}
 }
 
-// Getenv reads a variable: the environment's value, or the development default.
-func (s *settings) Getenv(name string) string {
-	if v, ok := s.env[name]; ok {
-		return v
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
 	}
-	return s.getenv(name)
-}
-
-func (s *settings) lookup(name, def string) string {
-	if v := s.getenv(name); v != "" {
-		return v
-	}
-	return def
-}
-
-func (s *settings) defaultTo(name, def string) {
-	if s.getenv(name) == "" {
-		s.env[name] = def
-	}
+	return false
 }
 
 func (s *settings) logLevel() slog.Level {
 	var l slog.Level
-	if err := l.UnmarshalText([]byte(s.lookup("URIBA_LOG_LEVEL", "info"))); err != nil {
+	raw := s.getenv("URIBA_LOG_LEVEL")
+	if raw == "" {
+		raw = "info"
+	}
+	if err := l.UnmarshalText([]byte(raw)); err != nil {
 		return slog.LevelInfo
 	}
 	return l
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }

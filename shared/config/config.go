@@ -40,13 +40,23 @@ func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
 // Loader reads variables through getenv and collects the problems it finds.
 type Loader struct {
+	// Local is true on a laptop (the dev server, or a function run as a plain HTTP server).
+	// Settings that are only safe there, such as unsigned IM callbacks, are refused otherwise.
+	Local bool
+
 	getenv   func(string) string
 	problems []string
 }
 
-// NewLoader returns a Loader that reads variables through getenv (os.Getenv in production).
+// NewLoader returns a Loader that reads variables through getenv (os.Getenv in production). It
+// applies the rules of a deployed function; set Local for a laptop.
 func NewLoader(getenv func(string) string) *Loader {
 	return &Loader{getenv: getenv}
+}
+
+// NewLocalLoader returns a Loader for a laptop: settings only safe there are accepted.
+func NewLocalLoader(getenv func(string) string) *Loader {
+	return &Loader{getenv: getenv, Local: true}
 }
 
 // Problemf records a problem with the configuration.

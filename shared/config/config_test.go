@@ -16,6 +16,7 @@ func env(m map[string]string) func(string) string {
 func TestIMReportsEveryProblemAtOnce(t *testing.T) {
 	l := NewLoader(env(map[string]string{"IM_SDKAPPID": "abc", "IM_CALLBACK_WINDOW": "-3s"}))
 	l.IM()
+	l.IMCallbacks()
 	l.MerchantKeys()
 	err := l.Err()
 	if err == nil {
@@ -30,14 +31,14 @@ func TestIMReportsEveryProblemAtOnce(t *testing.T) {
 
 func TestIMValid(t *testing.T) {
 	l := NewLoader(env(map[string]string{
-		"IM_SDKAPPID": "1400000001", "IM_SECRET_KEY": "s3cr3t", "IM_REGION": "jpn", "IM_CALLBACK_TOKEN": "tok",
+		"IM_SDKAPPID": "1400000001", "IM_SECRET_KEY": "s3cr3t", "IM_REGION": "jpn", "IM_CALLBACK_TOKEN": "tok-0123456789abcdef",
 	}))
-	c := l.IM()
+	c, cb := l.IM(), l.IMCallbacks()
 	if err := l.Err(); err != nil {
 		t.Fatal(err)
 	}
-	if c.SDKAppID != 1400000001 || c.Admin != "administrator" || c.CallbackWindow != time.Minute || c.Region != "jpn" {
-		t.Fatalf("unexpected config %+v", c)
+	if c.SDKAppID != 1400000001 || c.Admin != "administrator" || cb.Window != time.Minute || c.Region != "jpn" || cb.Token.Reveal() != "tok-0123456789abcdef" {
+		t.Fatalf("unexpected config %+v %+v", c, cb)
 	}
 }
 
@@ -46,11 +47,11 @@ func TestSecretsNeverPrinted(t *testing.T) {
 		"IM_SDKAPPID": "1400000001", "IM_SECRET_KEY": "topsecretvalue", "IM_BASE_URL": "not a url",
 		"IM_CALLBACK_TOKEN": "tokenvalue", "MERCHANT_KEY_SHA256": "zz-topsecretvalue",
 	}))
-	c := l.IM()
+	c, cb := l.IM(), l.IMCallbacks()
 	l.MerchantKeys()
 	var logs bytes.Buffer
-	slog.New(slog.NewJSONHandler(&logs, nil)).Info("config", "im", c, "key", c.SecretKey)
-	out := fmt.Sprintf("%v %+v %#v %s %v", c, c, c, logs.String(), l.Err())
+	slog.New(slog.NewJSONHandler(&logs, nil)).Info("config", "im", c, "key", c.SecretKey, "callbacks", cb)
+	out := fmt.Sprintf("%v %+v %#v %v %+v %#v %s %v", c, c, c, cb, cb, cb, logs.String(), l.Err())
 	for _, secret := range []string{"topsecretvalue", "tokenvalue"} {
 		if strings.Contains(out, secret) {
 			t.Fatalf("secret %q printed:\n%s", secret, out)
@@ -92,5 +93,42 @@ func TestStore(t *testing.T) {
 		if l.Err() == nil {
 			t.Errorf("%s: accepted", raw)
 		}
+	}
+}
+
+func TestCloudAPIAcceptsSCFRoleCredentials(t *testing.T) {
+	l := NewLoader(env(nil))
+	l.CloudAPI("invokes levelupdater")
+	if err := l.Err(); err == nil || !strings.Contains(err.Error(), "TENCENTCLOUD_SECRET_ID") || !strings.Contains(err.Error(), "TENCENTCLOUD_REGION") {
+		t.Fatalf("err %v", err)
+	}
+	l = NewLoader(env(map[string]string{"TENCENTCLOUD_SECRETID": "id", "TENCENTCLOUD_SECRETKEY": "key", "TENCENTCLOUD_SESSIONTOKEN": "tok",
+		"TENCENTCLOUD_REGION": "ap-singapore"}))
+	c := l.CloudAPI("invokes levelupdater")
+	if l.Err() != nil || c.SecretID != "id" || c.SecretKey.Reveal() != "key" || c.Token.Reveal() != "tok" || c.BaseURL != "" {
+		t.Errorf("role credentials: %+v, %v", c, l.Err())
+	}
+}
+
+func TestActivityQueue(t *testing.T) {
+	for raw, want := range map[string]string{"sqs:https://sqs.local/q": "sqs", "log": "log"} {
+		l := NewLoader(env(map[string]string{"ACTIVITY_QUEUE": raw}))
+		if q := l.ActivityQueue(); q.Kind != want || l.Err() != nil {
+			t.Errorf("%s: %+v %v", raw, q, l.Err())
+		}
+	}
+	l := NewLoader(env(map[string]string{"ACTIVITY_QUEUE": "scf", "TENCENTCLOUD_SECRET_ID": "id", "TENCENTCLOUD_SECRET_KEY": "k",
+		"TENCENTCLOUD_REGION": "ap-tokyo", "LEVELUPDATER_FUNCTION": "uriba-prod-levelupdater"}))
+	if q := l.ActivityQueue(); q.Kind != "scf" || q.Function != "uriba-prod-levelupdater" || q.Namespace != "default" || q.API.Region != "ap-tokyo" || l.Err() != nil {
+		t.Errorf("scf: %+v %v", q, l.Err())
+	}
+	for _, raw := range []string{"", "kafka:topic", "sqs:"} {
+		l := NewLoader(env(map[string]string{"ACTIVITY_QUEUE": raw}))
+		if l.ActivityQueue(); l.Err() == nil || !strings.Contains(l.Err().Error(), "ACTIVITY_QUEUE") {
+			t.Errorf("%q accepted outside a laptop", raw)
+		}
+	}
+	if l := NewLocalLoader(env(nil)); l.ActivityQueue().Kind != "log" || l.Err() != nil {
+		t.Error("a laptop does not default to log")
 	}
 }

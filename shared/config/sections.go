@@ -6,31 +6,24 @@ import (
 	"time"
 )
 
-// IM holds the settings of the Tencent IM app.
+// IM holds what a function needs to call Tencent IM's REST API.
 type IM struct {
-	SDKAppID       int
-	SecretKey      Secret
-	Admin          string
-	BaseURL        string // empty when Region names the domain instead
-	Region         string
-	CallbackToken  Secret        // empty: callbacks are accepted unsigned
-	CallbackWindow time.Duration // how far RequestTime may be from now
+	SDKAppID  int
+	SecretKey Secret
+	Admin     string
+	BaseURL   string // empty when Region names the domain instead
+	Region    string
 }
 
-// IM reads IM_SDKAPPID, IM_SECRET_KEY, IM_ADMIN, IM_BASE_URL, IM_REGION, IM_CALLBACK_TOKEN and
-// IM_CALLBACK_WINDOW.
+// IM reads IM_SDKAPPID, IM_SECRET_KEY, IM_ADMIN (default administrator), IM_BASE_URL and
+// IM_REGION.
 func (l *Loader) IM() IM {
 	c := IM{
-		SDKAppID:       l.Int("IM_SDKAPPID", 0, 1, 1<<32-1),
-		SecretKey:      l.Secret("IM_SECRET_KEY", "the IM app's secret key (console → app → basic information)", true),
-		Admin:          l.String("IM_ADMIN", "administrator"),
-		BaseURL:        l.String("IM_BASE_URL", ""),
-		Region:         l.String("IM_REGION", ""),
-		CallbackToken:  l.Secret("IM_CALLBACK_TOKEN", "", false),
-		CallbackWindow: l.Duration("IM_CALLBACK_WINDOW", 60*time.Second),
-	}
-	if c.SDKAppID == 0 && l.String("IM_SDKAPPID", "") == "" {
-		l.Problemf("IM_SDKAPPID is not set: it must hold the IM app's SDKAppID.")
+		SDKAppID:  l.sdkAppID(),
+		SecretKey: l.Secret("IM_SECRET_KEY", "the IM app's secret key (console → app → basic information)", true),
+		Admin:     l.imAdmin(),
+		BaseURL:   l.String("IM_BASE_URL", ""),
+		Region:    l.String("IM_REGION", ""),
 	}
 	if c.BaseURL != "" {
 		if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
@@ -39,10 +32,58 @@ func (l *Loader) IM() IM {
 	} else if c.Region == "" {
 		l.Problemf("Neither IM_BASE_URL nor IM_REGION is set: set IM_REGION (for example sgp, jpn, kr, ger, usa, ind, idn or china) or IM_BASE_URL.")
 	}
-	if len(c.Admin) > 32 {
-		l.Problemf("IM_ADMIN is longer than 32 bytes.")
+	return c
+}
+
+// IMCallbacks holds what a function needs to accept Tencent IM's callbacks. It holds no key that
+// could call IM or make UserSigs.
+type IMCallbacks struct {
+	SDKAppID int
+	Admin    string
+	Token    Secret        // empty: callbacks are accepted unsigned (only on a laptop)
+	Window   time.Duration // how far RequestTime may be from now
+}
+
+// MinCallbackToken is the shortest IM callback token a deployed function accepts.
+const MinCallbackToken = 16
+
+// IMCallbacks reads IM_SDKAPPID, IM_ADMIN, IM_CALLBACK_TOKEN and IM_CALLBACK_WINDOW (default 60s).
+// Outside a laptop the token is required, at least MinCallbackToken characters long.
+func (l *Loader) IMCallbacks() IMCallbacks {
+	c := IMCallbacks{
+		SDKAppID: l.sdkAppID(),
+		Admin:    l.imAdmin(),
+		Token:    l.Secret("IM_CALLBACK_TOKEN", "", false),
+		Window:   l.Duration("IM_CALLBACK_WINDOW", 60*time.Second),
+	}
+	if l.Local {
+		return c
+	}
+	switch n := len(c.Token.Reveal()); {
+	case n == 0:
+		l.Problemf("IM_CALLBACK_TOKEN is not set: outside a laptop it must hold the callback authentication token of the IM console (at least %d characters), or anyone could send callbacks.", MinCallbackToken)
+	case n < MinCallbackToken:
+		l.Problemf("IM_CALLBACK_TOKEN is shorter than %d characters: set a longer token in the IM console and here.", MinCallbackToken)
 	}
 	return c
+}
+
+// sdkAppID reads IM_SDKAPPID, which is required.
+func (l *Loader) sdkAppID() int {
+	if l.String("IM_SDKAPPID", "") == "" {
+		l.Problemf("IM_SDKAPPID is not set: it must hold the IM app's SDKAppID.")
+		return 0
+	}
+	return l.Int("IM_SDKAPPID", 0, 1, 1<<32-1)
+}
+
+// imAdmin reads IM_ADMIN, the app admin account, default administrator.
+func (l *Loader) imAdmin() string {
+	admin := l.String("IM_ADMIN", "administrator")
+	if len(admin) > 32 {
+		l.Problemf("IM_ADMIN is longer than 32 bytes.")
+	}
+	return admin
 }
 
 // MerchantKeys reads MERCHANT_KEY_SHA256: the SHA-256 digests of the merchant API keys.
@@ -73,4 +114,109 @@ func (l *Loader) Store(def string) Store {
 		l.Problemf("STORE must be bolt:<path>, dynamodb:<table> or redis://host:port; it is none of those.")
 	}
 	return Store{}
+}
+
+// WordList names the moderation word list.
+type WordList struct {
+	// File is the path of the word list; empty when Builtin is set.
+	File string
+	// Builtin selects the small built-in list.
+	Builtin bool
+}
+
+// WordList reads MODERATION_WORDS_FILE: a path, or "builtin" for the built-in list. Unset means
+// the built-in list on a laptop and is a problem elsewhere, since the built-in list is too small
+// for a real room.
+func (l *Loader) WordList() WordList {
+	raw := l.String("MODERATION_WORDS_FILE", "")
+	switch {
+	case raw == "builtin":
+		return WordList{Builtin: true}
+	case raw != "":
+		return WordList{File: raw}
+	case l.Local:
+		return WordList{Builtin: true}
+	}
+	l.Problemf("MODERATION_WORDS_FILE is not set: outside a laptop it must name the word list file, or be builtin to moderate with the small built-in list.")
+	return WordList{Builtin: true}
+}
+
+// CloudAPI holds access to the Tencent Cloud API.
+type CloudAPI struct {
+	// SecretID, SecretKey and Token (a session token, when the keys are temporary) sign calls.
+	SecretID  string
+	SecretKey Secret
+	Token     Secret
+	// Region is the region called, such as ap-singapore.
+	Region string
+	// BaseURL replaces the product's endpoint, for a stand-in; empty means the product's own.
+	BaseURL string
+}
+
+// CloudAPI reads TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY, TENCENTCLOUD_REGION and
+// CLOUDAPI_BASE_URL, accepting the names SCF gives a function's role credentials
+// (TENCENTCLOUD_SECRETID, TENCENTCLOUD_SECRETKEY, TENCENTCLOUD_SESSIONTOKEN) as well. purpose
+// says what the access is for, in problems.
+func (l *Loader) CloudAPI(purpose string) CloudAPI {
+	c := CloudAPI{
+		SecretID:  l.String("TENCENTCLOUD_SECRET_ID", l.String("TENCENTCLOUD_SECRETID", "")),
+		SecretKey: l.Secret("TENCENTCLOUD_SECRET_KEY", "", false),
+		Token:     l.Secret("TENCENTCLOUD_SESSIONTOKEN", "", false),
+		Region:    l.String("TENCENTCLOUD_REGION", ""),
+		BaseURL:   l.String("CLOUDAPI_BASE_URL", ""),
+	}
+	if c.SecretKey == "" {
+		c.SecretKey = l.Secret("TENCENTCLOUD_SECRETKEY", "", false)
+	}
+	if c.SecretID == "" || c.SecretKey == "" {
+		l.Problemf("TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY must be set: they hold the Cloud API key that %s.", purpose)
+	}
+	if c.Region == "" {
+		l.Problemf("TENCENTCLOUD_REGION is not set: it must hold the region where %s, such as ap-singapore.", purpose)
+	}
+	if c.BaseURL != "" {
+		if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			l.Problemf("CLOUDAPI_BASE_URL is %q: it must be an absolute http(s) URL.", c.BaseURL)
+		}
+	}
+	return c
+}
+
+// ActivityQueue names where the IM callback sends activities.
+type ActivityQueue struct {
+	// Kind is "sqs", "scf" or "log".
+	Kind string
+	// SQSURL is the queue's URL when Kind is "sqs".
+	SQSURL string
+	// Function and Namespace name the SCF function invoked when Kind is "scf", through API.
+	Function  string
+	Namespace string
+	API       CloudAPI
+}
+
+// ActivityQueue reads ACTIVITY_QUEUE: sqs:<queue URL>, scf (asynchronous invocation of
+// LEVELUPDATER_FUNCTION, default levelupdater, in SCF_NAMESPACE, default default, with the Cloud
+// API access of CloudAPI) or log (activities are only logged). Unset means log on a laptop and is
+// a problem elsewhere, since no level would ever be credited.
+func (l *Loader) ActivityQueue() ActivityQueue {
+	raw := l.String("ACTIVITY_QUEUE", "")
+	switch {
+	case strings.HasPrefix(raw, "sqs:") && len(raw) > len("sqs:"):
+		return ActivityQueue{Kind: "sqs", SQSURL: strings.TrimPrefix(raw, "sqs:")}
+	case raw == "scf":
+		q := ActivityQueue{
+			Kind:      "scf",
+			Function:  l.String("LEVELUPDATER_FUNCTION", "levelupdater"),
+			Namespace: l.String("SCF_NAMESPACE", "default"),
+		}
+		q.API = l.CloudAPI("invokes " + q.Function)
+		return q
+	case raw == "log", raw == "" && l.Local:
+		return ActivityQueue{Kind: "log"}
+	case raw == "":
+		l.Problemf("ACTIVITY_QUEUE is not set: outside a laptop it must be sqs:<queue URL> or scf, or log to credit no level.")
+	default:
+		l.Problemf("ACTIVITY_QUEUE is %q: it must be sqs:<queue URL>, scf or log.", raw)
+	}
+	return ActivityQueue{Kind: "log"}
 }

@@ -5,6 +5,8 @@ package credential
 import (
 	"context"
 	"time"
+
+	"github.com/uriba-live/uriba/shared/live"
 )
 
 // AccountImporter makes an account known to IM. Importing an account twice is harmless.
@@ -28,6 +30,9 @@ type UserSig struct {
 // Issuer issues UserSigs.
 type Issuer struct {
 	SDKAppID int
+	// Admin is the app's IM admin account, for which no UserSig is ever issued;
+	// live.DefaultAdmin when empty.
+	Admin    string
 	Accounts AccountImporter
 	Signer   Signer
 	TTL      time.Duration // validity of a UserSig; DefaultTTL when zero
@@ -37,8 +42,13 @@ type Issuer struct {
 // Tencent's samples so that a leaked credential expires within a week.
 const DefaultTTL = 7 * 24 * time.Hour
 
-// IssueUserSig imports userID into IM, then signs a UserSig for it. The caller validates userID.
+// IssueUserSig imports userID into IM, then signs a UserSig for it. A user ID that breaks IM's
+// rules, that IM reserves, or that is the admin account is refused with an EInvalid error before
+// anything reaches IM: the admin's UserSig would open every REST call of the app.
 func (i *Issuer) IssueUserSig(ctx context.Context, userID string) (UserSig, error) {
+	if err := live.CheckMemberID(userID, i.Admin); err != nil {
+		return UserSig{}, err
+	}
 	if err := i.Accounts.ImportAccount(ctx, userID); err != nil {
 		return UserSig{}, err
 	}

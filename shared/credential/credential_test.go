@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/uriba-live/uriba/shared/live"
 )
 
 type importer struct {
@@ -53,5 +55,26 @@ func TestIssueUserSigSignsNothingWhenImportFails(t *testing.T) {
 	}
 	if sig.ttl != 0 {
 		t.Fatal("a UserSig was signed for an account IM does not know")
+	}
+}
+
+func TestIssueUserSigRefusesTheAdminAndIMsOwnAccounts(t *testing.T) {
+	for _, c := range []struct{ admin, userID string }{
+		{"", "administrator"},
+		{"administrator", "administrator"},
+		{"ops_admin", "ops_admin"},
+		{"administrator", "@TIM#SYSTEM"},
+		{"administrator", "@TLS#NOT_FOUND"},
+		{"administrator", ""},
+	} {
+		imp, sig := &importer{}, &signer{}
+		iss := &Issuer{SDKAppID: 1400000001, Admin: c.admin, Accounts: imp, Signer: sig}
+		_, err := iss.IssueUserSig(context.Background(), c.userID)
+		if live.ErrorCode(err) != live.EInvalid {
+			t.Errorf("%q under admin %q: %v, want %s", c.userID, c.admin, err, live.EInvalid)
+		}
+		if len(imp.imported) != 0 || sig.ttl != 0 {
+			t.Errorf("%q under admin %q: imported %v, signed %v", c.userID, c.admin, imp.imported, sig.ttl != 0)
+		}
 	}
 }

@@ -18,21 +18,29 @@ type MerchantKeys struct {
 	Digests [][sha256.Size]byte
 }
 
-// Require wraps h so that it runs only for a caller with a valid merchant key.
+// Require wraps h so that it runs only for a caller with a valid merchant key; CallerFrom then
+// returns the merchant.
 func (m MerchantKeys) Require(h HandlerFunc) HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		if err := m.Check(r); err != nil {
+		c, err := m.authenticate(r)
+		if err != nil {
 			return err
 		}
-		return h(w, r)
+		return h(w, r.WithContext(withCaller(r.Context(), c)))
 	}
 }
 
 // Check returns nil when r carries a valid merchant key.
 func (m MerchantKeys) Check(r *http.Request) error {
+	_, err := m.authenticate(r)
+	return err
+}
+
+// authenticate returns the merchant r comes from, or an EUnauthorized error.
+func (m MerchantKeys) authenticate(r *http.Request) (Caller, error) {
 	key, ok := authCredentials(r, "Bearer")
 	if !ok {
-		return live.Errorf(live.EUnauthorized, "A merchant key is required: send Authorization: Bearer <key>.")
+		return Caller{}, live.Errorf(live.EUnauthorized, "A merchant key is required: send Authorization: Bearer <key>.")
 	}
 	sum := sha256.Sum256([]byte(key))
 	match := 0
@@ -40,9 +48,9 @@ func (m MerchantKeys) Check(r *http.Request) error {
 		match |= subtle.ConstantTimeCompare(sum[:], m.Digests[i][:])
 	}
 	if match != 1 {
-		return live.Errorf(live.EUnauthorized, "The merchant key is not valid.")
+		return Caller{}, live.Errorf(live.EUnauthorized, "The merchant key is not valid.")
 	}
-	return nil
+	return Caller{Role: RoleMerchant, KeySHA256: sum}, nil
 }
 
 // authCredentials returns the credentials of an Authorization header with the given scheme.
@@ -63,12 +71,14 @@ type UserSigVerifier func(userID, userSig string, now time.Time) error
 type Viewers struct {
 	Verify UserSigVerifier
 	Now    func() time.Time
+	// Admin is the app's IM admin account, which no viewer may act for; live.DefaultAdmin when
+	// empty.
+	Admin string
 }
 
-type viewerKey struct{}
-
-// Require wraps h so that it runs only for an authenticated viewer; ViewerID then returns the
-// viewer's user ID.
+// Require wraps h so that it runs only for an authenticated viewer; CallerFrom and ViewerID then
+// return the viewer. A user ID that breaks IM's rules, that IM reserves or that is the admin
+// account is refused with EInvalid before its UserSig is checked.
 func (v Viewers) Require(h HandlerFunc) HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		userID := r.Header.Get("X-User-Id")
@@ -76,8 +86,8 @@ func (v Viewers) Require(h HandlerFunc) HandlerFunc {
 		if !ok || userID == "" {
 			return live.Errorf(live.EUnauthorized, "A viewer must send Authorization: UserSig <sig> and X-User-Id.")
 		}
-		if err := ValidateUserID(userID); err != nil {
-			return err
+		if err := live.CheckMemberID(userID, v.Admin); err != nil {
+			return live.InField("X-User-Id", err)
 		}
 		now := time.Now
 		if v.Now != nil {
@@ -86,25 +96,50 @@ func (v Viewers) Require(h HandlerFunc) HandlerFunc {
 		if err := v.Verify(userID, sig, now()); err != nil {
 			return live.Errorf(live.EUnauthorized, "The UserSig is not valid for this user, or has expired.")
 		}
-		return h(w, r.WithContext(context.WithValue(r.Context(), viewerKey{}, userID)))
+		return h(w, r.WithContext(withCaller(r.Context(), Caller{Role: RoleViewer, UserID: userID})))
 	}
 }
 
-// ViewerID returns the authenticated viewer's user ID, or "" outside Viewers.Require.
+// Role is how a caller authenticated.
+type Role int
+
+// Roles of callers.
+const (
+	// RoleMerchant is a caller with a merchant key.
+	RoleMerchant Role = iota + 1
+	// RoleViewer is a viewer with a UserSig the IM app issued.
+	RoleViewer
+)
+
+// Caller is who sent a request, as authentication established it. MerchantKeys.Require and
+// Viewers.Require put it in the request's context; handlers and middleware read it with
+// CallerFrom rather than from the request's headers.
+type Caller struct {
+	Role Role
+	// KeySHA256 is the SHA-256 of a merchant's key, which tells merchants apart without keeping
+	// their keys; zero for a viewer.
+	KeySHA256 [sha256.Size]byte
+	// UserID is a viewer's IM user ID; empty for a merchant.
+	UserID string
+}
+
+type callerKey struct{}
+
+func withCaller(ctx context.Context, c Caller) context.Context {
+	return context.WithValue(ctx, callerKey{}, c)
+}
+
+// CallerFrom returns the authenticated caller of a request, and false outside MerchantKeys.Require
+// and Viewers.Require.
+func CallerFrom(ctx context.Context) (Caller, bool) {
+	c, ok := ctx.Value(callerKey{}).(Caller)
+	return c, ok
+}
+
+// ViewerID returns the authenticated viewer's user ID, or "" when the caller is not a viewer.
 func ViewerID(ctx context.Context) string {
-	id, _ := ctx.Value(viewerKey{}).(string)
-	return id
-}
-
-// ValidateUserID checks a user ID as IM accepts it: 1 to 32 bytes of printable ASCII.
-func ValidateUserID(id string) error {
-	if id == "" || len(id) > 32 {
-		return live.Errorf(live.EInvalid, "A user ID must be 1 to 32 bytes long.")
+	if c, ok := CallerFrom(ctx); ok && c.Role == RoleViewer {
+		return c.UserID
 	}
-	for i := 0; i < len(id); i++ {
-		if id[i] < 0x20 || id[i] > 0x7e {
-			return live.Errorf(live.EInvalid, "A user ID must be printable ASCII without control characters.")
-		}
-	}
-	return nil
+	return ""
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/uriba-live/uriba/shared/credential"
+	"github.com/uriba-live/uriba/shared/live"
 )
 
 // Credentials holds what the credential endpoints need.
@@ -14,14 +15,15 @@ type Credentials struct {
 
 // Register adds the credential endpoints to rt:
 //
-//	POST /v1/users/{userId}/usersig  (merchant) import the account into IM and return a UserSig
+//	POST /v1/users/{userId}/usersig  (merchant) import the account into IM and return a UserSig;
+//	                                  never for the IM admin account or IM's own accounts
 func (c Credentials) Register(rt *Router) {
 	rt.Handle("POST /v1/users/{userId}/usersig", c.Merchants.Require(c.issueUserSig))
 }
 
 func (c Credentials) issueUserSig(w http.ResponseWriter, r *http.Request) error {
 	userID := r.PathValue("userId")
-	if err := ValidateUserID(userID); err != nil {
+	if err := live.ValidateUserID(userID); err != nil {
 		return err
 	}
 	var empty struct{}

@@ -52,10 +52,11 @@ type IdempotencyStore interface {
 // retry runs again: server errors (5xx), conflicts (409, such as another change of the same room
 // in progress) and 429. Every other answer, refusals of bad input included, is stored.
 //
-// A key belongs to its caller: the record key is derived from the SHA-256 of the merchant key
-// (or the viewer's user ID), the method, the path and the Idempotency-Key, so that callers can
-// neither see nor block each other's answers. Requests without the header run as usual, and so
-// does everything when Store is nil.
+// A key belongs to its caller, as authentication put it in the request's context (see
+// CallerFrom): the record key is derived from the SHA-256 of the merchant key (or the viewer's
+// user ID), the method, the path and the Idempotency-Key, so that callers can neither see nor
+// block each other's answers. Requests without the header run as usual, and so does everything
+// when Store is nil; a request with the header but without a caller is an internal error.
 type Idempotency struct {
 	Store IdempotencyStore
 	// TTL is how long an answer is kept; DefaultIdempotencyTTL (24 h) when zero.
@@ -88,7 +89,8 @@ const (
 	stateDone    = "done"
 )
 
-// Wrap returns h with idempotency. Put it inside authentication, so that the caller is known.
+// Wrap returns h with idempotency. Put it inside authentication (MerchantKeys.Require or
+// Viewers.Require), which makes the caller known.
 func (i Idempotency) Wrap(h HandlerFunc) HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		values := r.Header.Values(IdempotencyKeyHeader)
@@ -102,6 +104,11 @@ func (i Idempotency) Wrap(h HandlerFunc) HandlerFunc {
 		if err := ValidateIdempotencyKey(key); err != nil {
 			return err
 		}
+		caller, ok := CallerFrom(r.Context())
+		if !ok {
+			// Without a caller, keys would be shared by everyone: refuse rather than mix answers.
+			return errors.New("httpapi: Idempotency.Wrap is not inside authentication")
+		}
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
 			var tooBig *http.MaxBytesError
@@ -113,7 +120,7 @@ func (i Idempotency) Wrap(h HandlerFunc) HandlerFunc {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		sum := sha256.Sum256(body)
 		bodySHA := hex.EncodeToString(sum[:])
-		recordKey := idempotencyRecordKey(r, key)
+		recordKey := idempotencyRecordKey(caller, r, key)
 
 		marker, err := json.Marshal(idempotencyRecord{State: stateRunning, Token: newToken(), BodySHA256: bodySHA})
 		if err != nil {
@@ -254,15 +261,14 @@ func (i Idempotency) log() *slog.Logger {
 
 // idempotencyRecordKey derives the store key of a request's record from its caller, method,
 // path and Idempotency-Key. It is in no store directory.
-func idempotencyRecordKey(r *http.Request, key string) string {
+func idempotencyRecordKey(c Caller, r *http.Request, key string) string {
 	h := sha256.New()
-	if bearer, ok := authCredentials(r, "Bearer"); ok {
-		sum := sha256.Sum256([]byte(bearer))
+	if c.Role == RoleMerchant {
 		h.Write([]byte("merchant\x00"))
-		h.Write(sum[:])
+		h.Write(c.KeySHA256[:])
 	} else {
 		h.Write([]byte("user\x00"))
-		h.Write([]byte(r.Header.Get("X-User-Id")))
+		h.Write([]byte(c.UserID))
 	}
 	for _, part := range []string{r.Method, r.URL.EscapedPath(), key} {
 		h.Write([]byte{0})

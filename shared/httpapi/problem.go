@@ -5,33 +5,27 @@ import (
 	"net/http"
 
 	"github.com/uriba-live/uriba/shared/live"
-	"github.com/uriba-live/uriba/shared/store"
-	"github.com/uriba-live/uriba/shared/tim"
 )
 
-// statusOf maps each stable error code to its HTTP status. Codes not listed are internal faults.
+// statusOf maps each stable code of package live to its HTTP status: the one table of them.
+// Adapters translate their failures into these codes (IM client and store errors report them
+// from ErrorCode), so no other code is ever answered; an error naming another code is answered as
+// live.EInternal. The README's table of codes documents this one.
 var statusOf = map[string]int{
-	live.EInvalid:            http.StatusBadRequest,
-	live.EMalformedJSON:      http.StatusBadRequest,
-	live.ETooLarge:           http.StatusRequestEntityTooLarge,
-	live.EUnauthorized:       http.StatusUnauthorized,
-	live.EForbidden:          http.StatusForbidden,
-	live.ENotFound:           http.StatusNotFound,
-	live.EMethodNotAllowed:   http.StatusMethodNotAllowed,
-	live.EConflict:           http.StatusConflict,
-	live.EUnprocessable:      http.StatusUnprocessableEntity,
-	live.EIdempotencyReuse:   http.StatusUnprocessableEntity,
-	live.EInternal:           http.StatusInternalServerError,
-	tim.ErrorCodeRateLimited: http.StatusServiceUnavailable,
-	tim.ErrorCodeUnavailable: http.StatusBadGateway,
-	tim.ErrorCodeAuth:        http.StatusBadGateway,
-	tim.ErrorCodeNotFound:    http.StatusNotFound,
-	tim.ErrorCodeInvalid:     http.StatusUnprocessableEntity,
-	tim.ErrorCodeRejected:    http.StatusBadGateway,
-	store.CodeUnavailable:    http.StatusServiceUnavailable,
-	store.CodeInvalid:        http.StatusInternalServerError,
-	store.CodeWrongKind:      http.StatusInternalServerError,
-	store.CodeFailed:         http.StatusInternalServerError,
+	live.EInvalid:          http.StatusBadRequest,
+	live.EMalformedJSON:    http.StatusBadRequest,
+	live.EUnauthorized:     http.StatusUnauthorized,
+	live.ENotFound:         http.StatusNotFound,
+	live.EMethodNotAllowed: http.StatusMethodNotAllowed,
+	live.EConflict:         http.StatusConflict,
+	live.ETooLarge:         http.StatusRequestEntityTooLarge,
+	live.EUnprocessable:    http.StatusUnprocessableEntity,
+	live.EIdempotencyReuse: http.StatusUnprocessableEntity,
+	live.EInternal:         http.StatusInternalServerError,
+	live.EIMUnavailable:    http.StatusBadGateway,
+	live.EIMRejected:       http.StatusBadGateway,
+	live.EIMRateLimited:    http.StatusServiceUnavailable,
+	live.EStoreUnavailable: http.StatusServiceUnavailable,
 }
 
 // Problem is an RFC 9457 problem document with uriba's stable code.
@@ -43,7 +37,7 @@ type Problem struct {
 	Detail string `json:"detail,omitempty"`
 }
 
-// StatusFor returns the HTTP status for a stable error code.
+// StatusFor returns the HTTP status for a stable error code; any other code is an internal fault.
 func StatusFor(code string) int {
 	if s, ok := statusOf[code]; ok {
 		return s
@@ -51,17 +45,18 @@ func StatusFor(code string) int {
 	return http.StatusInternalServerError
 }
 
-// WriteError writes err as a problem document. Errors without a stable code become a generic
-// internal error; their text is never sent.
+// WriteError writes err as a problem document with its stable code and the message meant for
+// callers (see live.ErrorMessage). An error without a stable code becomes a generic internal
+// error; its text is never sent. A 503 answer carries Retry-After.
 func WriteError(w http.ResponseWriter, err error) {
 	code := live.ErrorCode(err)
-	status := StatusFor(code)
 	detail := live.ErrorMessage(err)
+	status, ok := statusOf[code]
+	if !ok {
+		code, status, detail = live.EInternal, http.StatusInternalServerError, "An internal error occurred."
+	}
 	if status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "1")
-		if code == store.CodeUnavailable {
-			detail = "The store is unavailable; try again shortly."
-		}
 	}
 	writeProblem(w, Problem{
 		Type:   "urn:uriba:problem:" + code,

@@ -50,6 +50,15 @@ func (rt *Router) Routes() []string {
 	return append([]string{"GET /healthz"}, rt.routes...)
 }
 
+// Include serves every route of other, as listed by its Routes, with other itself, so that one
+// router can serve several functions' routes. GET /healthz stays this router's own.
+func (rt *Router) Include(other *Router) {
+	for _, pattern := range other.routes {
+		rt.routes = append(rt.routes, pattern)
+		rt.mux.Handle(pattern, other)
+	}
+}
+
 // Mount serves every request under prefix (for example "/v4/") with h, as it is.
 func (rt *Router) Mount(prefix string, h http.Handler) {
 	rt.mux.Handle(prefix, h)

@@ -5,11 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
-	"github.com/uriba-live/uriba/shared/config"
 	"github.com/uriba-live/uriba/shared/tim"
 )
 
@@ -163,91 +160,4 @@ func (c Config) Validate() error {
 		return fmt.Errorf("imcallback: %w", errors.Join(problems...))
 	}
 	return nil
-}
-
-// ConfigFromEnv reads the callback's settings from the environment through l, which collects
-// every problem for l.Err:
-//
-//	IM_SDKAPPID          the IM app (required)
-//	IM_ADMIN             the app admin account (default administrator)
-//	IM_CALLBACK_TOKEN    callback authentication token; when set, unsigned callbacks are refused
-//	IM_CALLBACK_WINDOW   how far RequestTime may be from now (default 60s)
-//	MODERATION_MODE      reject (default), mask or drop
-//	MODERATION_CUSTOM    true to moderate the Desc and Ext of custom messages too (default false)
-//	LIKE_EVENT           the custom message event of a like (default LIKE)
-//	LIKE_MODE            pass (default) or absorb: absorbed likes are counted, then discarded
-//	LIKE_MAX_PER_MESSAGE the largest count one like message may carry (default 100)
-//	SERVER_ONLY_EVENTS   comma-separated events clients may not send (default SEND_GIFT,LEVEL_UP,NEW_GIFT,LIVE_ENDED;
-//	                     "-" for none)
-//	CALLBACK_IO_BUDGET   the longest a reply waits for the store or the queue (default 100ms)
-//
-// MODERATION_WORDS_FILE and STORE are read by the function that assembles the handler's
-// dependencies.
-func ConfigFromEnv(l *config.Loader) Config {
-	c := Config{
-		SDKAppID:           l.Int("IM_SDKAPPID", 0, 1, 1<<32-1),
-		Admin:              l.String("IM_ADMIN", "administrator"),
-		ModerationMode:     ModerationMode(l.OneOf("MODERATION_MODE", string(ModerationReject), string(ModerationReject), string(ModerationMask), string(ModerationDrop))),
-		ModerateCustom:     envBool(l, "MODERATION_CUSTOM", false),
-		LikeEvent:          l.String("LIKE_EVENT", DefaultLikeEvent),
-		AbsorbLikes:        l.OneOf("LIKE_MODE", "pass", "pass", "absorb") == "absorb",
-		MaxLikesPerMessage: int64(l.Int("LIKE_MAX_PER_MESSAGE", DefaultMaxLikesPerMessage, 1, 1_000_000)),
-		ServerOnlyEvents:   envList(l, "SERVER_ONLY_EVENTS", DefaultServerOnlyEvents),
-		IOBudget:           l.Duration("CALLBACK_IO_BUDGET", DefaultIOBudget),
-	}
-	c.Verifier = tim.CallbackVerifier{
-		SDKAppID: c.SDKAppID,
-		Token:    l.Secret("IM_CALLBACK_TOKEN", "", false).Reveal(),
-		Window:   l.Duration("IM_CALLBACK_WINDOW", tim.DefaultCallbackWindow),
-	}
-	if l.String("IM_SDKAPPID", "") == "" {
-		l.Problemf("IM_SDKAPPID is not set: it must hold the IM app's SDKAppID.")
-	}
-	if len(c.Admin) > tim.MaxUserIDBytes {
-		l.Problemf("IM_ADMIN is longer than %d bytes.", tim.MaxUserIDBytes)
-	}
-	if c.IOBudget > MaxIOBudget {
-		l.Problemf("CALLBACK_IO_BUDGET is %s: it must be at most %s, well below IM's 2s callback timeout.", c.IOBudget, MaxIOBudget)
-	}
-	if slices.Contains(c.ServerOnlyEvents, c.LikeEvent) {
-		l.Problemf("LIKE_EVENT %q is also listed in SERVER_ONLY_EVENTS: clients could not send likes.", c.LikeEvent)
-	}
-	return c
-}
-
-// envBool reads a boolean variable (true/false, 1/0, yes/no, on/off).
-func envBool(l *config.Loader, name string, def bool) bool {
-	raw := l.String(name, "")
-	switch strings.ToLower(raw) {
-	case "":
-		return def
-	case "yes", "on":
-		return true
-	case "no", "off":
-		return false
-	}
-	b, err := strconv.ParseBool(raw)
-	if err != nil {
-		l.Problemf("%s is %q: it must be true or false.", name, raw)
-		return def
-	}
-	return b
-}
-
-// envList reads a comma-separated list; "-" means an empty list and unset means def.
-func envList(l *config.Loader, name string, def []string) []string {
-	raw := l.String(name, "")
-	switch raw {
-	case "":
-		return def
-	case "-":
-		return []string{}
-	}
-	out := []string{}
-	for part := range strings.SplitSeq(raw, ",") {
-		if part = strings.TrimSpace(part); part != "" && !slices.Contains(out, part) {
-			out = append(out, part)
-		}
-	}
-	return out
 }

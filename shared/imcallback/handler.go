@@ -87,8 +87,8 @@ type Handler struct {
 	ioWarn, refusedWarn logLimiter
 }
 
-// New returns a Handler. It panics when cfg.Validate reports a problem: configuration read from
-// the environment is checked by ConfigFromEnv first.
+// New returns a Handler. It panics when cfg.Validate reports a problem: the function's assembly
+// checks its settings first.
 func New(cfg Config, deps Deps) *Handler {
 	if err := cfg.Validate(); err != nil {
 		panic(err)

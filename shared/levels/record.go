@@ -7,21 +7,21 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
-	"net/url"
 	"slices"
 	"time"
 
 	"github.com/uriba-live/uriba/shared/live"
+	"github.com/uriba-live/uriba/shared/store"
 )
 
 // keyPrefix starts the key of every user record. The keys are in no directory: the records are
 // read one at a time and never listed.
 const keyPrefix = "levels#user#"
 
-// recordKey returns the store key of userID's record. The ID is escaped so that a '/' in it
-// never puts the record in a directory or ends the key.
+// recordKey returns the store key of userID's record. The ID passes through store.EscapeID so
+// that a '/' in it never puts the record in a directory.
 func recordKey(userID string) string {
-	return keyPrefix + url.PathEscape(userID)
+	return keyPrefix + store.EscapeID(userID)
 }
 
 // msPerDay is the length of a UTC day in milliseconds.

@@ -3,9 +3,6 @@ package levels
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"math/rand/v2"
-	"time"
 
 	"github.com/uriba-live/uriba/shared/live"
 	"github.com/uriba-live/uriba/shared/store"
@@ -20,35 +17,23 @@ type Level struct {
 	NextLevelXP int64  `json:"nextLevelXp"`
 }
 
-// Defaults of the store retry policy.
-const (
-	DefaultStoreAttempts = 4
-	DefaultRetryDelay    = 25 * time.Millisecond
-)
-
 // Repository keeps user level records in a store.KV, one JSON value per user under
-// "levels#user#<escaped user ID>". A store call that fails with store.ErrUnavailable (throttling,
-// a timeout, a lost connection) is repeated with a doubling, jittered delay; every write is
-// conditional, so a repeated write that had in fact been applied is detected, never applied
-// twice. Its methods are safe for concurrent use.
+// "levels#user#<escaped user ID>". Its methods are safe for concurrent use.
+//
+// Each store operation is one call of the port, never repeated here: retrying transient failures
+// is the store adapter's job, so one operation makes exactly the attempts of one store call (at
+// most 1 on bolt, 3 on DynamoDB and 4 on Redis; see the store package). A call that fails with
+// store.ErrUnavailable has spent them and fails the user's activities for redelivery by the
+// queue. Every write is conditional, so a write whose reply was lost and which the adapter
+// repeated, or which a redelivery repeats, is detected and never applied twice.
 type Repository struct {
-	kv       store.KV
-	rules    live.LevelRules
-	attempts int
-	delay    time.Duration
+	kv    store.KV
+	rules live.LevelRules
 }
 
-// NewRepository returns a Repository over kv that computes levels with rules. attempts bounds
-// the calls of one store operation, the first included, and delay is the pause before the first
-// repeat; zero values take DefaultStoreAttempts and DefaultRetryDelay.
-func NewRepository(kv store.KV, rules live.LevelRules, attempts int, delay time.Duration) *Repository {
-	if attempts <= 0 {
-		attempts = DefaultStoreAttempts
-	}
-	if delay <= 0 {
-		delay = DefaultRetryDelay
-	}
-	return &Repository{kv: kv, rules: rules, attempts: attempts, delay: delay}
+// NewRepository returns a Repository over kv that computes levels with rules.
+func NewRepository(kv store.KV, rules live.LevelRules) *Repository {
+	return &Repository{kv: kv, rules: rules}
 }
 
 // Get returns the standing of userID. A user never seen is at level 1 with no XP. The level is
@@ -69,11 +54,7 @@ func (r *Repository) Get(ctx context.Context, userID string) (Level, error) {
 // against, and whether it exists.
 func (r *Repository) load(ctx context.Context, userID string) (rec record, raw []byte, found bool, err error) {
 	key := recordKey(userID)
-	err = r.retry(ctx, func() error {
-		var e error
-		raw, found, e = r.kv.Get(ctx, key)
-		return e
-	})
+	raw, found, err = r.kv.Get(ctx, key)
 	if err != nil {
 		return record{}, nil, false, err
 	}
@@ -94,42 +75,10 @@ func (r *Repository) save(ctx context.Context, userID string, old []byte, found 
 		return nil, false, err
 	}
 	var ok bool
-	err = r.retry(ctx, func() error {
-		var e error
-		if found {
-			ok, e = r.kv.CompareAndSwap(ctx, key, old, raw, 0)
-		} else {
-			ok, e = r.kv.PutIfAbsent(ctx, key, raw, 0)
-		}
-		return e
-	})
+	if found {
+		ok, err = r.kv.CompareAndSwap(ctx, key, old, raw, 0)
+	} else {
+		ok, err = r.kv.PutIfAbsent(ctx, key, raw, 0)
+	}
 	return raw, ok && err == nil, err
-}
-
-// retry calls op until it succeeds, fails with an error other than store.ErrUnavailable, has
-// been called r.attempts times, or ctx ends.
-func (r *Repository) retry(ctx context.Context, op func() error) error {
-	delay := r.delay
-	for attempt := 1; ; attempt++ {
-		err := op()
-		if err == nil || !errors.Is(err, store.ErrUnavailable) || attempt >= r.attempts {
-			return err
-		}
-		if !sleep(ctx, delay/2+rand.N(delay/2+1)) {
-			return err
-		}
-		delay *= 2
-	}
-}
-
-// sleep waits for d, and reports false when ctx ended first.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }

@@ -20,7 +20,7 @@ var t0 = time.Date(2025, 3, 14, 12, 0, 0, 0, time.UTC)
 // newUpdater returns an Updater over kv with the default rules, the clock and the effects.
 func newUpdater(t testing.TB, kv store.KV, c *clock.Manual, effects levels.Announcer, tweak ...func(*levels.Config)) *levels.Updater {
 	t.Helper()
-	cfg := levels.Config{Rules: live.DefaultLevelRules(), Now: c.Now, RetryDelay: time.Millisecond}
+	cfg := levels.Config{Rules: live.DefaultLevelRules(), Now: c.Now}
 	for _, f := range tweak {
 		f(&cfg)
 	}

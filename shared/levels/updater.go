@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/uriba-live/uriba/shared/backoff"
 	"github.com/uriba-live/uriba/shared/live"
 	"github.com/uriba-live/uriba/shared/store"
 )
@@ -22,8 +22,6 @@ const (
 	DefaultMaxConflicts = 64
 	// MaxIDBytes is the longest activity ID accepted.
 	MaxIDBytes = 256
-	// MaxUserIDBytes is the longest user ID accepted, IM's limit.
-	MaxUserIDBytes = 32
 )
 
 // Config configures an Updater. Zero values take the defaults above.
@@ -40,12 +38,10 @@ type Config struct {
 	MaxSkew time.Duration
 	// Parallel is how many users of a batch are updated at once.
 	Parallel int
-	// StoreAttempts bounds the calls of one store operation that fails with
-	// store.ErrUnavailable; RetryDelay is the pause before the first repeat, doubled after each.
-	StoreAttempts int
-	RetryDelay    time.Duration
 	// MaxConflicts bounds how often one user's update is recomputed because another consumer
-	// wrote the record first, before the user's activities are reported as failed.
+	// wrote the record first, before the user's activities are reported as failed. These are
+	// compare-and-swap conflicts, not failures: store failures are retried by the store adapter
+	// alone (see Repository).
 	MaxConflicts int
 	// Now tells the time that daily caps and the time checks use; nil means time.Now.
 	Now func() time.Time
@@ -95,8 +91,8 @@ func NewUpdater(kv store.KV, effects Announcer, cfg Config) (*Updater, error) {
 	if err := cfg.Rules.Validate(); err != nil {
 		return nil, fmt.Errorf("levels: %w", err)
 	}
-	if cfg.Remember < 0 || cfg.MaxSkew < 0 || cfg.Parallel < 0 || cfg.StoreAttempts < 0 ||
-		cfg.RetryDelay < 0 || cfg.MaxConflicts < 0 {
+	if cfg.Remember < 0 || cfg.MaxSkew < 0 || cfg.Parallel < 0 ||
+		cfg.MaxConflicts < 0 {
 		return nil, errors.New("levels: settings must not be negative")
 	}
 	cfg.Remember = orDefault(cfg.Remember, DefaultRemember)
@@ -104,7 +100,7 @@ func NewUpdater(kv store.KV, effects Announcer, cfg Config) (*Updater, error) {
 	cfg.Parallel = orDefault(cfg.Parallel, DefaultParallel)
 	cfg.MaxConflicts = orDefault(cfg.MaxConflicts, DefaultMaxConflicts)
 	u := &Updater{
-		repo:    NewRepository(kv, cfg.Rules, cfg.StoreAttempts, cfg.RetryDelay),
+		repo:    NewRepository(kv, cfg.Rules),
 		effects: effects,
 		cfg:     cfg,
 		now:     cfg.Now,
@@ -279,7 +275,7 @@ func (u *Updater) validActivity(a *live.Activity, now time.Time) bool {
 	switch {
 	case a.ID == "" || len(a.ID) > MaxIDBytes:
 		return false
-	case a.UserID == "" || len(a.UserID) > MaxUserIDBytes:
+	case live.ValidateUserID(a.UserID) != nil:
 		return false
 	case a.Amount <= 0 || a.Amount > u.cfg.Rules.MaxAmount:
 		return false
@@ -317,8 +313,8 @@ func (u *Updater) applyUser(ctx context.Context, userID string, inputs []input, 
 				if attempt >= u.cfg.MaxConflicts {
 					return errConflicts
 				}
-				if !sleep(ctx, conflictPause(attempt)) {
-					return ctx.Err()
+				if err := conflictBackoff.Wait(ctx, conflictBackoff.Delay(attempt-1)); err != nil {
+					return err
 				}
 				continue
 			}
@@ -330,14 +326,10 @@ func (u *Updater) applyUser(ctx context.Context, userID string, inputs []input, 
 	}
 }
 
-// conflictPause spreads out consumers that keep writing the same record at once.
-func conflictPause(attempt int) time.Duration {
-	if attempt < 2 {
-		return 0
-	}
-	ceiling := time.Duration(min(attempt, 20)) * time.Millisecond
-	return rand.N(ceiling)
-}
+// conflictBackoff spreads out consumers that keep writing the same record at once: the first
+// conflict is recomputed at once, each further one after a jittered pause that doubles from 1ms up
+// to 20ms. Its Attempts are unused; Config.MaxConflicts bounds the loop.
+var conflictBackoff = backoff.Policy{Base: time.Millisecond, Max: 20 * time.Millisecond}
 
 // count adds an outcome to the counters.
 func (u *Updater) count(o outcome) {
@@ -375,6 +367,7 @@ func (u *Updater) settle(ctx context.Context, userID string, rec record, raw []b
 			u.log.WarnContext(ctx, "level-up not announced", "user", userID, "room", room, "level", level, "err", err)
 		}
 	}
+	// Record the level as announced, re-reading the record when another consumer wrote it first.
 	for attempt := 1; ; attempt++ {
 		if rec.announced() >= level {
 			break

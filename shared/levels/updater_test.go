@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -284,6 +285,8 @@ func TestBadActivitiesAreSkippedAndCounted(t *testing.T) {
 		mutate(func(a *live.Activity) { a.Amount = 1_000_001; a.ID = "x5" }),
 		mutate(func(a *live.Activity) { a.ID = "" }),
 		mutate(func(a *live.Activity) { a.UserID = ""; a.ID = "x7" }),
+		mutate(func(a *live.Activity) { a.UserID = strings.Repeat("a", 33); a.ID = "x10" }),
+		mutate(func(a *live.Activity) { a.UserID = "@TIM#SYSTEM"; a.ID = "x11" }),
 		mutate(func(a *live.Activity) { a.At = time.Time{}; a.ID = "x8" }),
 		mutate(func(a *live.Activity) { a.At = now.Add(time.Hour); a.ID = "x9" }),
 	}
@@ -297,8 +300,8 @@ func TestBadActivitiesAreSkippedAndCounted(t *testing.T) {
 	if n := kv.Calls("CompareAndSwap") + kv.Calls("PutIfAbsent") + kv.Calls("Get"); n != 1 {
 		t.Errorf("bad activities cost %d store calls, want none (besides the Get of this test)", n-1)
 	}
-	if s := u.Stats(); s.UnknownKind != 2 || s.Rejected != 7 || s.Credited != 0 {
-		t.Errorf("stats %+v, want 2 of unknown kind and 7 rejected", s)
+	if s := u.Stats(); s.UnknownKind != 2 || s.Rejected != 9 || s.Credited != 0 {
+		t.Errorf("stats %+v, want 2 of unknown kind and 9 rejected", s)
 	}
 	mustApply(t, u, append(batch, good))
 	if got := xpOf(t, u, "alice"); got != 5 {
@@ -308,7 +311,7 @@ func TestBadActivitiesAreSkippedAndCounted(t *testing.T) {
 
 func TestAStoreFailureFailsOnlyThatUser(t *testing.T) {
 	kv := memstore.New(nil)
-	u := newUpdater(t, kv, clock.NewManual(t0.Add(time.Hour)), nil, func(c *levels.Config) { c.StoreAttempts = 3 })
+	u := newUpdater(t, kv, clock.NewManual(t0.Add(time.Hour)), nil)
 	batch := []live.Activity{
 		act("alice", live.KindGift, 1, 1, t0),
 		act("carol", live.KindGift, 2, 2, t0),
@@ -324,8 +327,8 @@ func TestAStoreFailureFailsOnlyThatUser(t *testing.T) {
 	if !errors.Is(err, store.ErrUnavailable) {
 		t.Fatalf("err %v, want one matching store.ErrUnavailable", err)
 	}
-	if got := kv.Calls("Get"); got != 3+2 {
-		t.Errorf("%d Get calls, want 3 attempts for carol and one each for alice and bob", got)
+	if got := kv.Calls("Get"); got != 1+2 {
+		t.Errorf("%d Get calls, want one each for carol, alice and bob: the store adapter alone retries", got)
 	}
 	kv.SetFaults(nil)
 	mustApply(t, u, batch)
@@ -336,12 +339,21 @@ func TestAStoreFailureFailsOnlyThatUser(t *testing.T) {
 	}
 }
 
-func TestATransientStoreFailureIsRetried(t *testing.T) {
+func TestATransientStoreFailureIsLeftToRedelivery(t *testing.T) {
 	kv := memstore.New(nil)
 	u := newUpdater(t, kv, clock.NewManual(t0.Add(time.Hour)), nil)
 	mustApply(t, u, []live.Activity{act("alice", live.KindGift, 1, 1, t0)})
-	kv.SetFaults(memstore.FailCalls("alice", 2, store.ErrUnavailable, "CompareAndSwap"))
-	mustApply(t, u, []live.Activity{act("alice", live.KindGift, 1, 2, t0)})
+	kv.SetFaults(memstore.FailCalls("alice", 1, store.ErrUnavailable, "CompareAndSwap"))
+	batch := []live.Activity{act("alice", live.KindGift, 1, 2, t0)}
+	failed, err := u.Apply(context.Background(), batch)
+	if !slices.Equal(failed, []string{"room-1/2"}) || !errors.Is(err, store.ErrUnavailable) {
+		t.Fatalf("failed %v, err %v; want the activity back for redelivery", failed, err)
+	}
+	if got := kv.Calls("CompareAndSwap"); got != 1 {
+		t.Errorf("%d CompareAndSwap calls, want 1: an unavailable store is not asked again here", got)
+	}
+	mustApply(t, u, batch)
+	mustApply(t, u, batch)
 	if got := xpOf(t, u, "alice"); got != 2 {
 		t.Errorf("alice has %d XP, want 2", got)
 	}
@@ -350,13 +362,18 @@ func TestATransientStoreFailureIsRetried(t *testing.T) {
 func TestAWriteWhoseReplyWasLostCreditsOnce(t *testing.T) {
 	kv := memstore.New(nil)
 	u := newUpdater(t, kv, clock.NewManual(t0.Add(time.Hour)), nil)
-	loseNextWrite := func() {
+	// The store applied each write but its reply was lost, so the batch fails and the queue
+	// delivers it again.
+	for i, batch := range [][]live.Activity{
+		{act("alice", live.KindGift, 10, 1, t0)}, // the first write, a PutIfAbsent
+		{act("alice", live.KindGift, 5, 2, t0)},  // a CompareAndSwap
+	} {
 		kv.SetFaults(memstore.FailCalls("alice", 1, memstore.ErrReplyLost, "PutIfAbsent", "CompareAndSwap"))
+		if failed, err := u.Apply(context.Background(), batch); len(failed) != 1 || !errors.Is(err, store.ErrUnavailable) {
+			t.Fatalf("batch %d: failed %v, err %v; want it back for redelivery", i, failed, err)
+		}
+		mustApply(t, u, batch)
 	}
-	loseNextWrite() // the first write, a PutIfAbsent
-	mustApply(t, u, []live.Activity{act("alice", live.KindGift, 10, 1, t0)})
-	loseNextWrite() // a CompareAndSwap
-	mustApply(t, u, []live.Activity{act("alice", live.KindGift, 5, 2, t0)})
 	if got := xpOf(t, u, "alice"); got != 15 {
 		t.Errorf("alice has %d XP, want 15", got)
 	}

@@ -26,8 +26,6 @@ const (
 	MaxIntroductionBytes = 240
 	// MaxNoticeBytes bounds a notice: IM's group Notification holds 300 bytes.
 	MaxNoticeBytes = 300
-	// MaxUserIDBytes bounds a user ID, such as an anchor's: IM's UserID holds 32 bytes.
-	MaxUserIDBytes = 32
 	// MaxProductFieldBytes bounds the encoded current product: a group custom field holds 512
 	// bytes.
 	MaxProductFieldBytes = 512
@@ -209,11 +207,14 @@ func (r *Room) Unpin() (changed bool, err error) {
 
 // ValidateRoomID checks a room ID chosen by a merchant. The room ID is the IM GroupId, so it
 // follows IM's rules for custom GroupIds: 1 to 48 bytes of printable ASCII, not starting with
-// "@TGS#".
+// "@TGS#". It is also a segment of the room's URL, so "." and "..", which name the current and
+// the parent path there, are refused too.
 func ValidateRoomID(id string) error {
 	switch {
 	case id == "":
 		return Errorf(EInvalid, "roomId must not be empty.")
+	case id == "." || id == "..":
+		return Errorf(EInvalid, "roomId must not be %q: in the room's URL it would name another path.", id)
 	case len(id) > MaxRoomIDBytes:
 		return Errorf(EInvalid, "roomId is %d bytes; at most %d are allowed.", len(id), MaxRoomIDBytes)
 	case !printableASCII(id):
@@ -241,19 +242,6 @@ func ValidateIntroduction(s string) error {
 // Line breaks are allowed; the empty notice clears it.
 func ValidateNotice(s string) error {
 	return checkText("notice", s, MaxNoticeBytes, true)
-}
-
-// ValidateUserID checks an IM user ID, such as an anchor's: 1 to 32 bytes of printable ASCII.
-func ValidateUserID(field, id string) error {
-	switch {
-	case id == "":
-		return Errorf(EInvalid, "%s must not be empty.", field)
-	case len(id) > MaxUserIDBytes:
-		return Errorf(EInvalid, "%s is %d bytes; at most %d are allowed.", field, len(id), MaxUserIDBytes)
-	case !printableASCII(id):
-		return Errorf(EInvalid, "%s must be printable ASCII.", field)
-	}
-	return nil
 }
 
 // ValidateSchedule checks a planned start and end: when both are given, the end comes after the

@@ -72,6 +72,18 @@ const (
 	shutdownTimeout   = 10 * time.Second
 )
 
+// ListenAddr returns the address an HTTP server platform listens on: URIBA_ADDR, or
+// 127.0.0.1:8080 locally and 0.0.0.0:9000 on an SCF web function.
+func ListenAddr(getenv func(string) string, p Platform) string {
+	if addr := getenv("URIBA_ADDR"); addr != "" {
+		return addr
+	}
+	if p == SCFWeb {
+		return defaultSCFWebAddr
+	}
+	return defaultLocalAddr
+}
+
 // Detect reports the platform the environment names. URIBA_RUNTIME, when set, wins (lambda, scf,
 // scf-web or http; another value is returned as is and refused by Run). Otherwise
 // AWS_LAMBDA_RUNTIME_API means Lambda, _LAMBDA_SERVER_PORT (where scf-go-lib listens) means an SCF
@@ -126,13 +138,7 @@ func Run(ctx context.Context, f Function, getenv func(string) string, logger *sl
 		cloudfunction.StartHandler(invoker{h: SCFHandler(f), name: f.Name, logger: logger})
 		return errors.New("platform: the SCF function server returned")
 	case SCFWeb, Local:
-		addr := getenv("URIBA_ADDR")
-		if addr == "" {
-			addr = defaultLocalAddr
-			if p == SCFWeb {
-				addr = defaultSCFWebAddr
-			}
-		}
+		addr := ListenAddr(getenv, p)
 		if f.HTTP == nil {
 			return fmt.Errorf("platform: function %q has no HTTP handler to serve on %s (platform %s)", f.Name, addr, p)
 		}

@@ -24,7 +24,8 @@ type CreateParams struct {
 	ScheduledEndAt   *time.Time
 }
 
-// Validate reports the first problem of p as an EInvalid error.
+// Validate reports the first problem of p as an EInvalid error. It checks the form of the
+// anchor's ID; Service.Create also refuses the IM admin account as an anchor.
 func (p CreateParams) Validate() error {
 	if p.RoomID != "" {
 		if err := live.ValidateRoomID(p.RoomID); err != nil {
@@ -33,7 +34,7 @@ func (p CreateParams) Validate() error {
 	}
 	for _, err := range []error{
 		live.ValidateTitle(p.Title),
-		live.ValidateUserID("anchorId", p.AnchorID),
+		live.InField("anchorId", live.ValidateUserID(p.AnchorID)),
 		live.ValidateIntroduction(p.Introduction),
 		live.ValidateSchedule(p.ScheduledStartAt, p.ScheduledEndAt),
 	} {
@@ -48,12 +49,16 @@ func (p CreateParams) Validate() error {
 // status field set to created, and stores the room. A room ID that is taken, in the store or in
 // IM (IM errors 10021 and 10025), is an EConflict error. Nothing is left half-made: when the
 // group cannot be created nothing is stored, and when the room cannot be stored the group is
-// destroyed again.
+// destroyed again. An anchor that is the app's IM admin account, or an ID IM reserves, is an
+// EInvalid error before any IM call.
 //
 // IM calls: account_import and create_group; destroy_group too when storing fails.
 func (s *Service) Create(ctx context.Context, p CreateParams) (live.Room, error) {
 	if err := p.Validate(); err != nil {
 		return live.Room{}, err
+	}
+	if err := live.CheckMemberID(p.AnchorID, s.admin); err != nil {
+		return live.Room{}, live.InField("anchorId", err)
 	}
 	now := s.clock()
 	generated := p.RoomID == ""

@@ -100,7 +100,7 @@ func (s *Service) List(ctx context.Context, p ListParams) (Page, error) {
 	}
 	after := ""
 	if p.After != "" {
-		after = dir + escape(p.After)
+		after = dir + store.EscapeID(p.After)
 	}
 	items, err := s.kv.Scan(ctx, dir, after, limit)
 	if err != nil {
@@ -118,7 +118,7 @@ func (s *Service) List(ctx context.Context, p ListParams) (Page, error) {
 			}
 		} else {
 			_, name := store.Split(it.Key)
-			r, _, err = s.load(ctx, unescape(name))
+			r, _, err = s.load(ctx, store.UnescapeID(name))
 			if live.ErrorCode(err) == live.ENotFound {
 				continue
 			}
@@ -133,7 +133,7 @@ func (s *Service) List(ctx context.Context, p ListParams) (Page, error) {
 	}
 	if len(items) == limit {
 		_, name := store.Split(items[len(items)-1].Key)
-		page.Next = unescape(name)
+		page.Next = store.UnescapeID(name)
 	}
 	return page, nil
 }

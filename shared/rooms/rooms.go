@@ -18,8 +18,8 @@
 // "roomproducts/{id}/{n}" holds the n-th product pinned in it; "rooms/status/{status}/{id}" is an
 // index entry for each room in that status. The entry of a new status is written before the room
 // and the old one removed after it, so the index may briefly name a room twice but never misses
-// one; List checks each room's real status. "roomlease#{id}" is the lease of a room. IDs are
-// escaped so that '/' in an ID cannot reach another directory.
+// one; List checks each room's real status. "roomlease#{id}" is the lease of a room. IDs pass
+// through store.EscapeID so that '/' in an ID cannot reach another directory.
 package rooms
 
 import (
@@ -28,6 +28,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -66,6 +67,8 @@ type IM interface {
 	SetGroupField(ctx context.Context, groupID, key, value string) error
 	// SetGroupNotification replaces a group's Notification.
 	SetGroupNotification(ctx context.Context, groupID, text string) error
+	// RetryBudget returns the longest one of the calls above may take, its retries included.
+	RetryBudget() time.Duration
 }
 
 // Stats reads a room's live counters. *roomstats.Stats implements it.
@@ -75,6 +78,9 @@ type Stats interface {
 
 // Config configures a Service. Only Fields matters for correctness; the rest have defaults.
 type Config struct {
+	// Admin is the app's IM admin account, which no room may have as its anchor;
+	// live.DefaultAdmin when empty.
+	Admin string
 	// Fields names the group custom fields; DefaultFields when zero.
 	Fields Fields
 	// Stats supplies likes and viewers for Get and Summary; without it they read zero.
@@ -84,9 +90,9 @@ type Config struct {
 	// Logger receives failures that the caller does not see, such as a failed clean-up; nil
 	// discards them.
 	Logger *slog.Logger
-	// LeaseTTL bounds how long one change may hold a room; DefaultLeaseTTL when zero. It must
-	// outlast the IM calls of one change (each at most the IM client's retry budget, 5 s by
-	// default).
+	// LeaseTTL bounds how long one change may hold a room. It must outlast the IM calls a change
+	// makes under the lease, leaseIMCalls of them, each bounded by IM.RetryBudget: New refuses a
+	// shorter one. When zero it is DefaultLeaseTTL, or those IM calls' time when that is longer.
 	LeaseTTL time.Duration
 	// LeaseWait is how long a change waits for another change of the same room to finish before
 	// answering EConflict; DefaultLeaseWait when zero.
@@ -99,6 +105,10 @@ const (
 	DefaultLeaseWait = 3 * time.Second
 )
 
+// leaseIMCalls is the most IM calls one change makes while it holds the lease of its room: the
+// change itself and, when the store fails after IM accepted it, the call that reverts it.
+const leaseIMCalls = 2
+
 // cleanupTimeout bounds the IM and store calls that undo a half-made change; they run even when
 // the caller's context has ended.
 const cleanupTimeout = 10 * time.Second
@@ -108,6 +118,7 @@ const cleanupTimeout = 10 * time.Second
 type Service struct {
 	kv     KV
 	im     IM
+	admin  string
 	fields Fields
 	stats  Stats
 	now    func() time.Time
@@ -127,7 +138,7 @@ func New(kv KV, im IM, cfg Config) (*Service, error) {
 	if err := cfg.Fields.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Service{kv: kv, im: im, fields: cfg.Fields, stats: cfg.Stats, now: cfg.Now, log: cfg.Logger,
+	s := &Service{kv: kv, im: im, admin: cfg.Admin, fields: cfg.Fields, stats: cfg.Stats, now: cfg.Now, log: cfg.Logger,
 		ttl: cfg.LeaseTTL, wait: cfg.LeaseWait}
 	if s.now == nil {
 		s.now = time.Now
@@ -135,8 +146,13 @@ func New(kv KV, im IM, cfg Config) (*Service, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	if s.ttl <= 0 {
-		s.ttl = DefaultLeaseTTL
+	imTime := leaseIMCalls * im.RetryBudget()
+	switch {
+	case s.ttl <= 0:
+		s.ttl = max(DefaultLeaseTTL, imTime)
+	case s.ttl < imTime:
+		return nil, fmt.Errorf("rooms: LeaseTTL %v is shorter than the %d IM calls a change makes under it, %v each (the IM client's retry budget)",
+			s.ttl, leaseIMCalls, im.RetryBudget())
 	}
 	if s.wait <= 0 {
 		s.wait = DefaultLeaseWait

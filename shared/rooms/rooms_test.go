@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/uriba-live/uriba/shared/config"
 	"github.com/uriba-live/uriba/shared/live"
 	"github.com/uriba-live/uriba/shared/rooms"
 	"github.com/uriba-live/uriba/shared/rooms/roomstest"
@@ -398,7 +397,7 @@ func TestIMFailureDuringCreateStoresNothing(t *testing.T) {
 	h := roomstest.New(t, roomstest.Options{})
 	h.Counter.FailWith(roomstest.CallCreate, errIMDown)
 	_, err := h.Service.Create(ctx, rooms.CreateParams{RoomID: "r1", Title: "t", AnchorID: "a"})
-	if live.ErrorCode(err) != tim.ErrorCodeUnavailable {
+	if live.ErrorCode(err) != live.EIMUnavailable {
 		t.Fatalf("error %v", err)
 	}
 	if snap := h.Memory.Snapshot(); len(snap) != 0 {
@@ -446,7 +445,7 @@ func TestIMFailureDuringAChangeLeavesTheStore(t *testing.T) {
 		"pin":    func() error { _, err := h.Service.PinProduct(ctx, "r1", product("a")); return err },
 		"notice": func() error { _, err := h.Service.SetNotice(ctx, "r1", "hello"); return err },
 	} {
-		if err := f(); live.ErrorCode(err) != tim.ErrorCodeUnavailable {
+		if err := f(); live.ErrorCode(err) != live.EIMUnavailable {
 			t.Fatalf("%s: %v", name, err)
 		}
 		if after := h.Memory.Snapshot(); !maps.Equal(before, after) {
@@ -644,15 +643,7 @@ func TestSummary(t *testing.T) {
 }
 
 func TestFieldNamesAreConfigurable(t *testing.T) {
-	env := map[string]string{"ROOM_FIELD_PRODUCT": "CUR_GOODS", "ROOM_FIELD_STATUS": "live_state"}
-	l := config.NewLoader(func(k string) string { return env[k] })
-	f := rooms.LoadFields(l)
-	if err := l.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if f != (rooms.Fields{Product: "CUR_GOODS", Status: "live_state", Likes: "LIKE_TOTAL"}) {
-		t.Fatalf("fields %+v", f)
-	}
+	f := rooms.Fields{Product: "CUR_GOODS", Status: "live_state"}
 	h := roomstest.New(t, roomstest.Options{Config: rooms.Config{Fields: f}})
 	create(t, h, "r1")
 	if _, err := h.Service.PinProduct(ctx, "r1", product("a")); err != nil {
@@ -661,17 +652,9 @@ func TestFieldNamesAreConfigurable(t *testing.T) {
 	if g, _ := h.IM.Group("r1"); g.Fields["live_state"] != "created" || g.Fields["CUR_GOODS"] == "" || len(g.Fields) != 2 {
 		t.Fatalf("fields %v", g.Fields)
 	}
-
-	for name, env := range map[string]map[string]string{
-		"leading digit": {"ROOM_FIELD_STATUS": "1status"},
-		"too long":      {"ROOM_FIELD_PRODUCT": "CURRENT_PRODUCT_X"},
-		"punctuation":   {"ROOM_FIELD_LIKES": "like-total"},
-		"duplicate":     {"ROOM_FIELD_LIKES": "ADD_GOODS"},
-	} {
-		l := config.NewLoader(func(k string) string { return env[k] })
-		rooms.LoadFields(l)
-		if l.Err() == nil {
-			t.Errorf("%s: accepted", name)
+	for _, bad := range []rooms.Fields{{Product: "ADD_GOODS", Status: "1status"}, {Product: "CURRENT_PRODUCT_X", Status: "s"}, {Product: "a", Status: "a"}} {
+		if bad.Validate() == nil {
+			t.Errorf("%+v: accepted", bad)
 		}
 	}
 }
@@ -742,5 +725,50 @@ func TestHistoryShowsTheLastPins(t *testing.T) {
 	raw, _, err := h.KV.Get(ctx, "rooms/r%2F1")
 	if err != nil || len(raw) > 1024 {
 		t.Fatalf("room record of %d bytes: %v", len(raw), err)
+	}
+}
+
+func TestListPagesThroughRoomIDsWithKeyCharacters(t *testing.T) {
+	h := roomstest.New(t, roomstest.Options{})
+	ids := []string{"a#1", "b/2", "c%2F", "d%3"}
+	for _, id := range ids {
+		create(t, h, id)
+	}
+	for _, status := range []live.RoomStatus{"", live.StatusCreated} {
+		var got []string
+		p := rooms.ListParams{Status: status, Limit: 1}
+		for range 10 {
+			page, err := h.Service.List(ctx, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range page.Rooms {
+				got = append(got, r.ID)
+			}
+			if page.Next == "" {
+				break
+			}
+			p.After = page.Next
+		}
+		if !slices.Equal(got, ids) {
+			t.Errorf("status %q: listed %q, want %q", status, got, ids)
+		}
+	}
+}
+
+func TestLeaseOutlastsTheIMCallsOfAChange(t *testing.T) {
+	h := roomstest.New(t, roomstest.Options{})
+	budget := h.Client.RetryBudget()
+	if budget != tim.DefaultBudget {
+		t.Fatalf("the IM client's budget is %v, want the default %v", budget, tim.DefaultBudget)
+	}
+	if _, err := rooms.New(h.KV, h.Counter, rooms.Config{LeaseTTL: budget}); err == nil {
+		t.Error("a lease as short as one IM call was accepted; a change makes two under it")
+	}
+	if _, err := rooms.New(h.KV, h.Counter, rooms.Config{LeaseTTL: 2 * budget}); err != nil {
+		t.Errorf("a lease of two IM calls was refused: %v", err)
+	}
+	if _, err := rooms.New(h.KV, h.Counter, rooms.Config{}); err != nil {
+		t.Errorf("the default lease was refused: %v", err)
 	}
 }

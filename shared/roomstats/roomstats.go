@@ -10,8 +10,9 @@ package roomstats
 
 import (
 	"context"
-	"strings"
 	"time"
+
+	"github.com/uriba-live/uriba/shared/store"
 )
 
 // KV is the part of a store that roomstats needs. The store adapters' KV has these methods with
@@ -149,38 +150,15 @@ func (s *Stats) Get(ctx context.Context, roomID string) (Counts, error) {
 
 // Keys. The counters of a room share the directory "room/{id}/"; member records, written at the
 // rate viewers come and go, stay out of directories (a store may keep a directory in one
-// partition). IDs are escaped so that no ID can reach another key.
+// partition). IDs pass through store.EscapeID so that no ID can reach another key.
 
-func likesKey(roomID string) string    { return "room/" + escape(roomID) + "/likes" }
-func viewersKey(roomID string) string  { return "room/" + escape(roomID) + "/viewers" }
-func peakKey(roomID string) string     { return "room/" + escape(roomID) + "/peak" }
-func messagesKey(roomID string) string { return "room/" + escape(roomID) + "/messages" }
+func likesKey(roomID string) string    { return "room/" + store.EscapeID(roomID) + "/likes" }
+func viewersKey(roomID string) string  { return "room/" + store.EscapeID(roomID) + "/viewers" }
+func peakKey(roomID string) string     { return "room/" + store.EscapeID(roomID) + "/peak" }
+func messagesKey(roomID string) string { return "room/" + store.EscapeID(roomID) + "/messages" }
 func messageKey(roomID, messageID string) string {
-	return "roommsg#" + escape(roomID) + "#" + escape(messageID)
+	return "roommsg#" + store.EscapeID(roomID) + "#" + store.EscapeID(messageID)
 }
 func memberKey(roomID, userID string) string {
-	return "roommember#" + escape(roomID) + "#" + escape(userID)
-}
-
-// escape percent-encodes '%', '/' and '#'. IDs without them, the usual case, are returned as they
-// are.
-func escape(id string) string {
-	if !strings.ContainsAny(id, "%/#") {
-		return id
-	}
-	var b strings.Builder
-	b.Grow(len(id) + 8)
-	for i := 0; i < len(id); i++ {
-		switch c := id[i]; c {
-		case '%':
-			b.WriteString("%25")
-		case '/':
-			b.WriteString("%2F")
-		case '#':
-			b.WriteString("%23")
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
+	return "roommember#" + store.EscapeID(roomID) + "#" + store.EscapeID(userID)
 }

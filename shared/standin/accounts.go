@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/uriba-live/uriba/shared/live"
 	"github.com/uriba-live/uriba/shared/tim"
 )
 
@@ -37,7 +38,6 @@ const (
 	maxPortraitAccounts   = 100
 	maxCustomTagName      = 8
 	customTagPrefix       = "Tag_Profile_Custom_"
-	systemSenderPrefix    = "@TIM#"
 )
 
 // Built-in profile tags and whether their value is a number.
@@ -56,18 +56,11 @@ var builtinTags = map[string]bool{
 	tim.TagLevel:                     true,
 }
 
-// checkUserID applies IM's UserID rules: 1 to 32 bytes of printable ASCII, not in the
-// namespace IM reserves for its own senders.
+// checkUserID applies IM's UserID rules, as live.ValidateUserID states them: 1 to 32 bytes of
+// printable ASCII, not in the namespaces IM reserves for its own accounts.
 func checkUserID(id string) *imError {
-	switch {
-	case id == "":
-		return errorf(codeImportParam, "UserID is empty")
-	case len(id) > tim.MaxUserIDBytes:
-		return errorf(codeImportParam, "UserID is longer than %d bytes", tim.MaxUserIDBytes)
-	case !printableASCII(id):
-		return errorf(codeImportParam, "UserID must be printable ASCII")
-	case strings.HasPrefix(id, systemSenderPrefix):
-		return errorf(codeImportParam, "UserID must not start with %s", systemSenderPrefix)
+	if err := live.ValidateUserID(id); err != nil {
+		return errorf(codeImportParam, "UserID is invalid: %s", strings.TrimSuffix(live.ErrorMessage(err), "."))
 	}
 	return nil
 }

@@ -5,24 +5,11 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+
+	"github.com/uriba-live/uriba/shared/live"
 )
 
-// Stable error codes, one per sentinel, reported by ErrorCode. The suggested HTTP status is given
-// with each; the message of a store error is for logs, never for callers.
-const (
-	// CodeUnavailable is the store unreachable, timing out or throttling after retries (HTTP 503).
-	CodeUnavailable = "store_unavailable"
-	// CodeInvalid is a key, value, ttl or limit the port does not accept (HTTP 500: callers
-	// validate their input before building keys).
-	CodeInvalid = "store_invalid"
-	// CodeWrongKind is a counter method on a value, or Get on a counter (HTTP 500).
-	CodeWrongKind = "store_wrong_kind"
-	// CodeFailed is any other failure: a missing table, refused credentials, a damaged record
-	// (HTTP 500).
-	CodeFailed = "store_failed"
-)
-
-// sentinel is a kind of failure with its stable code.
+// sentinel is a kind of failure with the stable code of package live it is reported as.
 type sentinel struct {
 	code, text string
 }
@@ -31,17 +18,23 @@ func (s *sentinel) Error() string     { return s.text }
 func (s *sentinel) ErrorCode() string { return s.code }
 
 // Kinds of failure. Each *Error wraps exactly one of them, so that errors.Is(err,
-// store.ErrUnavailable) tells a caller what happened.
+// store.ErrUnavailable) tells a caller what happened. A store error translates into a code of
+// package live at this boundary: ErrUnavailable is live.EStoreUnavailable (HTTP 503, the caller
+// may try again), every other kind live.EInternal (HTTP 500: callers validate their input before
+// building keys, so these are faults of uriba's or of the store's set-up). Its message is for
+// logs, never for callers; PublicMessage gives the one for callers.
 var (
 	// ErrUnavailable means the store could not be reached or did not answer in time, after the
 	// client's retries, or that the caller's context ended first.
-	ErrUnavailable error = &sentinel{CodeUnavailable, "store unavailable"}
-	// ErrInvalid means the call broke a rule of the port and was not sent.
-	ErrInvalid error = &sentinel{CodeInvalid, "invalid store call"}
-	// ErrWrongKind means the key holds a record of the other kind.
-	ErrWrongKind error = &sentinel{CodeWrongKind, "record of the wrong kind"}
-	// ErrFailed is every other failure.
-	ErrFailed error = &sentinel{CodeFailed, "store failure"}
+	ErrUnavailable error = &sentinel{live.EStoreUnavailable, "store unavailable"}
+	// ErrInvalid means the call broke a rule of the port, such as a key, value, ttl or limit the
+	// port does not accept, and was not sent.
+	ErrInvalid error = &sentinel{live.EInternal, "invalid store call"}
+	// ErrWrongKind means the key holds a record of the other kind: a counter method on a value,
+	// or Get on a counter.
+	ErrWrongKind error = &sentinel{live.EInternal, "record of the wrong kind"}
+	// ErrFailed is every other failure: a missing table, refused credentials, a damaged record.
+	ErrFailed error = &sentinel{live.EInternal, "store failure"}
 )
 
 // Error is a failed store call.
@@ -88,12 +81,22 @@ func (e *Error) Unwrap() []error {
 	return []error{e.kind(), e.Err}
 }
 
-// ErrorCode returns the stable code of the kind of failure.
+// ErrorCode returns the live code of the kind of failure: live.EStoreUnavailable or
+// live.EInternal.
 func (e *Error) ErrorCode() string {
 	if s, ok := e.kind().(*sentinel); ok {
 		return s.code
 	}
-	return CodeFailed
+	return live.EInternal
+}
+
+// PublicMessage returns the message a caller may see: a generic one that names neither the key
+// nor the backend's failure.
+func (e *Error) PublicMessage() string {
+	if e.kind() == ErrUnavailable {
+		return "The store is unavailable; try again shortly."
+	}
+	return "An internal error occurred."
 }
 
 func (e *Error) kind() error {

@@ -6,6 +6,9 @@ import "strings"
 // give a key its shape: '/' ends a directory and '#' separates the parts of a key that is in no
 // directory. Every ID is passed through EscapeID before it becomes part of a key, so that no ID can
 // reach another directory or end a part early; the one character set below is the only one in use.
+// A part that is not an ID as given but is derived from one, such as the hex digest that names an
+// idempotency record, needs no escaping when it cannot hold '/', '#' or '%'; a part that can must
+// be escaped like an ID. Keys that list a directory turn a name back into its ID with UnescapeID.
 
 // EscapeID percent-encodes the bytes of id that have a meaning in a key: '%', '/' and '#'. IDs
 // without them, the usual case, are returned as they are, without allocating.

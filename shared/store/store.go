@@ -34,6 +34,12 @@
 // been applied more than once when a reply was lost: Add is at-least-once. Where that matters
 // (money, levels), guard the write with a PutIfAbsent dedupe record or a CompareAndSwap on a
 // value that records the operation.
+//
+// The adapter is the one layer that retries a store call. With the clients' defaults one call
+// makes at most: 1 attempt on bolt (a local file), 3 on dynamo (the AWS SDK's standard retryer),
+// and 4 on redis (go-redis's 3 retries of a network failure). ErrUnavailable means those
+// attempts are spent; callers must not repeat the call in a loop of their own, but fail the
+// request (HTTP 503 with Retry-After) or leave the work to the queue's redelivery.
 package store
 
 import (

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/uriba-live/uriba/shared/live"
 )
 
 func TestSplitNamesTheDirectoryAndTheName(t *testing.T) {
@@ -56,12 +58,15 @@ func TestChecksRefuseWhatThePortForbids(t *testing.T) {
 	}
 }
 
-func TestErrorsCarryAStableCode(t *testing.T) {
+func TestErrorsTranslateIntoLiveCodes(t *testing.T) {
 	cause := errors.New("connection refused")
 	err := fmt.Errorf("load room: %w", Fail("Get", "room#r1", cause, func(error) bool { return true }))
 	var coded interface{ ErrorCode() string }
-	if !errors.As(err, &coded) || coded.ErrorCode() != CodeUnavailable {
-		t.Fatalf("ErrorCode of %v is not %q", err, CodeUnavailable)
+	if !errors.As(err, &coded) || coded.ErrorCode() != live.EStoreUnavailable {
+		t.Fatalf("ErrorCode of %v is not %q", err, live.EStoreUnavailable)
+	}
+	if got := live.ErrorMessage(err); got != "The store is unavailable; try again shortly." {
+		t.Errorf("the caller's message is %q", got)
 	}
 	if !errors.Is(err, ErrUnavailable) || !errors.Is(err, cause) || errors.Is(err, ErrFailed) {
 		t.Errorf("errors.Is does not see the kind and the cause of %v", err)
@@ -71,7 +76,7 @@ func TestErrorsCarryAStableCode(t *testing.T) {
 		t.Errorf("message %q, want %q", err.Error(), want)
 	}
 
-	if err := Fail("Put", "k", cause, nil); !errors.Is(err, ErrFailed) || codeOf(err) != CodeFailed {
+	if err := Fail("Put", "k", cause, nil); !errors.Is(err, ErrFailed) || codeOf(err) != live.EInternal {
 		t.Errorf("a failure that is not transient: got %v", err)
 	}
 	if err := Fail("Put", "k", context.DeadlineExceeded, nil); !errors.Is(err, ErrUnavailable) {
@@ -84,10 +89,13 @@ func TestErrorsCarryAStableCode(t *testing.T) {
 	if Fail("AddMany", "", invalid, nil) != error(invalid) {
 		t.Error("Fail wraps an *Error again")
 	}
-	if codeOf(WrongKind("Get", "k")) != CodeWrongKind || codeOf(invalid) != CodeInvalid {
+	if codeOf(WrongKind("Get", "k")) != live.EInternal || codeOf(invalid) != live.EInternal {
 		t.Error("WrongKind or Invalid carry the wrong code")
 	}
-	if codeOf(ErrUnavailable) != CodeUnavailable {
+	if msg := live.ErrorMessage(invalid); strings.Contains(msg, "ttl") || strings.Contains(msg, `"k"`) {
+		t.Errorf("the caller's message %q shows the detail or the key", msg)
+	}
+	if codeOf(ErrUnavailable) != live.EStoreUnavailable {
 		t.Error("the sentinels carry no code")
 	}
 	long := (&Error{Op: "Get", Key: strings.Repeat("ル", 50), Kind: ErrFailed}).Error()

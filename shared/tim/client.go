@@ -18,6 +18,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/uriba-live/uriba/shared/backoff"
 )
 
 // ClientConfig configures a Client. SDKAppID, SecretKey, Admin and one of BaseURL or Region are
@@ -127,17 +129,17 @@ func (p RetryPolicy) check() []error {
 	return errs
 }
 
-// backoff returns the delay before retry n (1 for the first retry): BaseDelay doubled n-1
-// times, capped at MaxDelay, of which the upper half is random.
-func (p RetryPolicy) backoff(n int) time.Duration {
-	d := p.MaxDelay
-	if n-1 < 32 {
-		if e := p.BaseDelay << (n - 1); e > 0 && e < d {
-			d = e
-		}
+// policy returns the backoff policy of p, which has its defaults: exponential delays from
+// BaseDelay capped at MaxDelay, of which the upper half is random, at most MaxAttempts attempts,
+// and a retry only while at least minAttemptTime of Budget would be left for it after its delay.
+func (p RetryPolicy) policy() backoff.Policy {
+	return backoff.Policy{
+		Attempts:   p.MaxAttempts,
+		Base:       p.BaseDelay,
+		Max:        p.MaxDelay,
+		Budget:     p.Budget,
+		MinAttempt: minAttemptTime,
 	}
-	half := d / 2
-	return half + rand.N(d-half+1)
 }
 
 var regionDomains = map[string]string{
@@ -187,6 +189,7 @@ type Client struct {
 	http      *http.Client
 	transport *http.Transport // the dedicated transport, nil when the caller brought a client
 	retry     RetryPolicy
+	backoff   backoff.Policy
 	now       func() time.Time
 	log       *slog.Logger
 
@@ -235,6 +238,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		log:    cfg.Logger,
 		genSig: genAdminSig,
 	}
+	c.backoff = c.retry.policy()
 	if c.http == nil {
 		c.transport = newTransport()
 		c.http = &http.Client{Transport: c.transport}
@@ -287,6 +291,11 @@ func newTransport() *http.Transport {
 	}
 }
 
+// RetryBudget returns the longest one call of the client may take, its attempts and the pauses
+// between them together: the Budget of its RetryPolicy. Callers that hold something while they
+// wait for IM, such as a lease, size it from this.
+func (c *Client) RetryBudget() time.Duration { return c.retry.Budget }
+
 // BaseURL returns the REST base URL the client calls.
 func (c *Client) BaseURL() string { return c.base }
 
@@ -334,13 +343,15 @@ func (c *Client) do(ctx context.Context, name string, repeatable bool, req any, 
 	if len(body) == 0 || string(body) == "null" {
 		body = []byte("{}")
 	}
-	deadline := time.Now().Add(c.retry.Budget)
-	for attempt := 1; ; attempt++ {
+	run := c.backoff.Start()
+	for {
+		attempt := run.Attempt()
 		creds, err := c.credentials()
 		if err != nil {
 			return in(name, err)
 		}
-		failure, maybeApplied := c.attempt(ctx, name, creds, body, fresh(), deadline)
+		left, _ := run.Remaining()
+		failure, maybeApplied := c.attempt(ctx, name, creds, body, fresh(), left)
 		if failure == nil {
 			return nil
 		}
@@ -354,8 +365,8 @@ func (c *Client) do(ctx context.Context, name string, repeatable bool, req any, 
 		if ctx.Err() != nil {
 			return stopped(failure, ctx)
 		}
-		delay := c.retry.backoff(attempt)
-		if attempt >= c.retry.MaxAttempts || time.Until(deadline)-delay < minAttemptTime {
+		delay, ok := run.Next()
+		if !ok {
 			return exhausted(failure)
 		}
 		c.log.LogAttrs(ctx, slog.LevelInfo, "tim: retrying IM call",
@@ -364,12 +375,8 @@ func (c *Client) do(ctx context.Context, name string, repeatable bool, req any, 
 			slog.String("kind", failure.Kind.String()),
 			slog.Int("im_code", failure.IMCode),
 			slog.Duration("delay", delay))
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if run.Wait(ctx, delay) != nil {
 			return stopped(failure, ctx)
-		case <-t.C:
 		}
 	}
 }
@@ -393,10 +400,11 @@ func stopped(last *Error, ctx context.Context) *Error {
 	return &e
 }
 
-// attempt sends the call once. maybeApplied is false only when the failure proves IM did not
-// act on the request (it could not be delivered, or IM refused it for its rate).
-func (c *Client) attempt(ctx context.Context, name string, creds *adminCreds, body []byte, out replier, deadline time.Time) (failure *Error, maybeApplied bool) {
-	timeout := min(c.retry.AttemptTimeout, time.Until(deadline))
+// attempt sends the call once, within left of the call's budget. maybeApplied is false only when
+// the failure proves IM did not act on the request (it could not be delivered, or IM refused it
+// for its rate).
+func (c *Client) attempt(ctx context.Context, name string, creds *adminCreds, body []byte, out replier, left time.Duration) (failure *Error, maybeApplied bool) {
+	timeout := min(c.retry.AttemptTimeout, left)
 	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/tencentyun/tls-sig-api-v2-golang/tencentyun"
+
+	"github.com/uriba-live/uriba/shared/live"
 )
 
 func TestCallsSendIMWireFormat(t *testing.T) {
@@ -319,7 +321,7 @@ func TestGetGroupTurnsMissingGroupIntoNotFound(t *testing.T) {
 	})
 	c := newTestClient(t, f.srv.URL)
 	_, err := c.GetGroup(context.Background(), "gone")
-	if e := asError(t, err); e.Kind != KindNotFound || e.IMCode != CodeGroupNotFound || e.ErrorCode() != ErrorCodeNotFound {
+	if e := asError(t, err); e.Kind != KindNotFound || e.IMCode != CodeGroupNotFound || e.ErrorCode() != live.ENotFound {
 		t.Fatalf("GetGroup error = %v (kind %v)", err, e.Kind)
 	}
 }
@@ -345,47 +347,47 @@ func TestErrorClassification(t *testing.T) {
 		code   string
 		imCode int
 	}{
-		{"60007 REST frequency", 200, failReply(60007), KindRateLimited, ErrorCodeRateLimited, 60007},
-		{"60011 SDKAppID frequency", 200, failReply(60011), KindRateLimited, ErrorCodeRateLimited, 60011},
-		{"60018 too many requests", 200, failReply(60018), KindRateLimited, ErrorCodeRateLimited, 60018},
-		{"60019 too many requests", 200, failReply(60019), KindRateLimited, ErrorCodeRateLimited, 60019},
-		{"10006 group frequency", 200, failReply(10006), KindRateLimited, ErrorCodeRateLimited, 10006},
-		{"10023 message frequency", 200, failReply(10023), KindRateLimited, ErrorCodeRateLimited, 10023},
-		{"HTTP 429", 429, "slow down", KindRateLimited, ErrorCodeRateLimited, 0},
-		{"70001 UserSig expired", 200, failReply(70001), KindAuth, ErrorCodeAuth, 70001},
-		{"70002 UserSig empty", 200, failReply(70002), KindAuth, ErrorCodeAuth, 70002},
-		{"70003 UserSig invalid", 200, failReply(70003), KindAuth, ErrorCodeAuth, 70003},
-		{"70009 wrong key", 200, failReply(70009), KindAuth, ErrorCodeAuth, 70009},
-		{"70013 id mismatch", 200, failReply(70013), KindAuth, ErrorCodeAuth, 70013},
-		{"70014 app mismatch", 200, failReply(70014), KindAuth, ErrorCodeAuth, 70014},
-		{"60004 bad account in URL", 200, failReply(60004), KindAuth, ErrorCodeAuth, 60004},
-		{"60005 bad signature in URL", 200, failReply(60005), KindAuth, ErrorCodeAuth, 60005},
-		{"60010 admin required", 200, failReply(60010), KindAuth, ErrorCodeAuth, 60010},
-		{"10010 group not found", 200, failReply(10010), KindNotFound, ErrorCodeNotFound, 10010},
-		{"10015 no such group ID", 200, failReply(10015), KindNotFound, ErrorCodeNotFound, 10015},
-		{"10019 account not found", 200, failReply(10019), KindNotFound, ErrorCodeNotFound, 10019},
-		{"40003 profile not found", 200, failReply(40003), KindNotFound, ErrorCodeNotFound, 40003},
-		{"70107 account not imported", 200, failReply(70107), KindNotFound, ErrorCodeNotFound, 70107},
-		{"10004 bad parameter", 200, failReply(10004), KindInvalid, ErrorCodeInvalid, 10004},
-		{"10011 bad JSON", 200, failReply(10011), KindInvalid, ErrorCodeInvalid, 10011},
-		{"80002 message too long", 200, failReply(80002), KindInvalid, ErrorCodeInvalid, 80002},
-		{"10021 GroupId in use", 200, failReply(10021), KindInvalid, ErrorCodeInvalid, 10021},
-		{"10025 GroupId in use by owner", 200, failReply(10025), KindInvalid, ErrorCodeInvalid, 10025},
-		{"90001 malformed JSON", 200, failReply(90001), KindInvalid, ErrorCodeInvalid, 90001},
-		{"93000 packet too long", 200, failReply(93000), KindInvalid, ErrorCodeInvalid, 93000},
-		{"10002 internal error", 200, failReply(10002), KindUnavailable, ErrorCodeUnavailable, 10002},
-		{"60008 IM timeout", 200, failReply(60008), KindUnavailable, ErrorCodeUnavailable, 60008},
-		{"91000 server error", 200, failReply(91000), KindUnavailable, ErrorCodeUnavailable, 91000},
-		{"90994 server error", 200, failReply(90994), KindUnavailable, ErrorCodeUnavailable, 90994},
-		{"HTTP 500", 500, "boom", KindUnavailable, ErrorCodeUnavailable, 0},
-		{"HTTP 502", 502, "<html>bad gateway</html>", KindUnavailable, ErrorCodeUnavailable, 0},
-		{"200 with HTML", 200, "<html>captive portal</html>", KindUnavailable, ErrorCodeUnavailable, 0},
-		{"10007 no permission", 200, failReply(10007), KindRejected, ErrorCodeRejected, 10007},
-		{"10016 callback refused", 200, failReply(10016), KindRejected, ErrorCodeRejected, 10016},
-		{"10017 muted", 200, failReply(10017), KindRejected, ErrorCodeRejected, 10017},
-		{"80001 dirty words", 200, failReply(80001), KindRejected, ErrorCodeRejected, 80001},
-		{"FAIL without a code", 200, `{"ActionStatus":"FAIL","ErrorCode":0,"ErrorInfo":"odd"}`, KindRejected, ErrorCodeRejected, 0},
-		{"HTTP 404", 404, "not found", KindRejected, ErrorCodeRejected, 0},
+		{"60007 REST frequency", 200, failReply(60007), KindRateLimited, live.EIMRateLimited, 60007},
+		{"60011 SDKAppID frequency", 200, failReply(60011), KindRateLimited, live.EIMRateLimited, 60011},
+		{"60018 too many requests", 200, failReply(60018), KindRateLimited, live.EIMRateLimited, 60018},
+		{"60019 too many requests", 200, failReply(60019), KindRateLimited, live.EIMRateLimited, 60019},
+		{"10006 group frequency", 200, failReply(10006), KindRateLimited, live.EIMRateLimited, 10006},
+		{"10023 message frequency", 200, failReply(10023), KindRateLimited, live.EIMRateLimited, 10023},
+		{"HTTP 429", 429, "slow down", KindRateLimited, live.EIMRateLimited, 0},
+		{"70001 UserSig expired", 200, failReply(70001), KindAuth, live.EIMRejected, 70001},
+		{"70002 UserSig empty", 200, failReply(70002), KindAuth, live.EIMRejected, 70002},
+		{"70003 UserSig invalid", 200, failReply(70003), KindAuth, live.EIMRejected, 70003},
+		{"70009 wrong key", 200, failReply(70009), KindAuth, live.EIMRejected, 70009},
+		{"70013 id mismatch", 200, failReply(70013), KindAuth, live.EIMRejected, 70013},
+		{"70014 app mismatch", 200, failReply(70014), KindAuth, live.EIMRejected, 70014},
+		{"60004 bad account in URL", 200, failReply(60004), KindAuth, live.EIMRejected, 60004},
+		{"60005 bad signature in URL", 200, failReply(60005), KindAuth, live.EIMRejected, 60005},
+		{"60010 admin required", 200, failReply(60010), KindAuth, live.EIMRejected, 60010},
+		{"10010 group not found", 200, failReply(10010), KindNotFound, live.ENotFound, 10010},
+		{"10015 no such group ID", 200, failReply(10015), KindNotFound, live.ENotFound, 10015},
+		{"10019 account not found", 200, failReply(10019), KindNotFound, live.ENotFound, 10019},
+		{"40003 profile not found", 200, failReply(40003), KindNotFound, live.ENotFound, 40003},
+		{"70107 account not imported", 200, failReply(70107), KindNotFound, live.ENotFound, 70107},
+		{"10004 bad parameter", 200, failReply(10004), KindInvalid, live.EUnprocessable, 10004},
+		{"10011 bad JSON", 200, failReply(10011), KindInvalid, live.EUnprocessable, 10011},
+		{"80002 message too long", 200, failReply(80002), KindInvalid, live.EUnprocessable, 80002},
+		{"10021 GroupId in use", 200, failReply(10021), KindInvalid, live.EUnprocessable, 10021},
+		{"10025 GroupId in use by owner", 200, failReply(10025), KindInvalid, live.EUnprocessable, 10025},
+		{"90001 malformed JSON", 200, failReply(90001), KindInvalid, live.EUnprocessable, 90001},
+		{"93000 packet too long", 200, failReply(93000), KindInvalid, live.EUnprocessable, 93000},
+		{"10002 internal error", 200, failReply(10002), KindUnavailable, live.EIMUnavailable, 10002},
+		{"60008 IM timeout", 200, failReply(60008), KindUnavailable, live.EIMUnavailable, 60008},
+		{"91000 server error", 200, failReply(91000), KindUnavailable, live.EIMUnavailable, 91000},
+		{"90994 server error", 200, failReply(90994), KindUnavailable, live.EIMUnavailable, 90994},
+		{"HTTP 500", 500, "boom", KindUnavailable, live.EIMUnavailable, 0},
+		{"HTTP 502", 502, "<html>bad gateway</html>", KindUnavailable, live.EIMUnavailable, 0},
+		{"200 with HTML", 200, "<html>captive portal</html>", KindUnavailable, live.EIMUnavailable, 0},
+		{"10007 no permission", 200, failReply(10007), KindRejected, live.EIMRejected, 10007},
+		{"10016 callback refused", 200, failReply(10016), KindRejected, live.EIMRejected, 10016},
+		{"10017 muted", 200, failReply(10017), KindRejected, live.EIMRejected, 10017},
+		{"80001 dirty words", 200, failReply(80001), KindRejected, live.EIMRejected, 80001},
+		{"FAIL without a code", 200, `{"ActionStatus":"FAIL","ErrorCode":0,"ErrorInfo":"odd"}`, KindRejected, live.EIMRejected, 0},
+		{"HTTP 404", 404, "not found", KindRejected, live.EIMRejected, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,5 +1,7 @@
 package tim
 
+import "github.com/uriba-live/uriba/shared/live"
+
 // IM error codes uriba relies on (ErrorCode in a reply envelope).
 const (
 	CodeInvalidParam       = 10004 // bad parameter
@@ -61,7 +63,7 @@ const (
 
 // Documented limits, checked by the client before a call and enforced by the stand-in.
 const (
-	MaxUserIDBytes        = 32
+	MaxUserIDBytes        = live.MaxUserIDBytes // IM's UserID; its rules are live.ValidateUserID's
 	MaxGroupIDBytes       = 48
 	MaxGroupNameBytes     = 30
 	MaxIntroductionBytes  = 240

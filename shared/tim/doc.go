@@ -6,9 +6,9 @@
 //
 // A Client makes the REST calls as the app admin. It signs and caches the admin UserSig, checks
 // IM's documented limits before sending anything, retries rate-limited and transient failures
-// within a RetryPolicy, and reports every failure as an *Error whose ErrorCode is one of a few
-// stable strings (ErrorCodeRateLimited, ErrorCodeUnavailable, …) for the HTTP layer to map to a
-// status. The Validate functions expose the same limit checks to HTTP handlers.
+// within a RetryPolicy, and reports every failure as an *Error whose ErrorCode translates it into
+// one of package live's stable codes (live.EIMRateLimited, live.EIMUnavailable, …) for the HTTP
+// layer to map to a status. The Validate functions expose the same limit checks to HTTP handlers.
 //
 // A CallbackVerifier checks the query of a callback (app, Sign and RequestTime); SignCallback
 // produces that signature for the stand-in and for tests.

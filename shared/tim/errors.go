@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+
+	"github.com/uriba-live/uriba/shared/live"
 )
 
 // Kind sorts a failure by what the caller can do about it.
@@ -51,23 +53,6 @@ func (k Kind) String() string {
 	}
 	return "kind(" + strconv.Itoa(int(k)) + ")"
 }
-
-// Stable error codes for the HTTP layer. Each Error reports one of them from ErrorCode; the
-// suggested HTTP status is given with each.
-const (
-	// ErrorCodeRateLimited is IM's frequency limit, still hit after retries (HTTP 503).
-	ErrorCodeRateLimited = "im_rate_limited"
-	// ErrorCodeUnavailable is IM unreachable or failing after retries (HTTP 502).
-	ErrorCodeUnavailable = "im_unavailable"
-	// ErrorCodeAuth is IM refusing the configured admin credentials (HTTP 502).
-	ErrorCodeAuth = "im_auth"
-	// ErrorCodeNotFound is a group or account IM does not know (HTTP 404).
-	ErrorCodeNotFound = "im_not_found"
-	// ErrorCodeInvalid is a request that breaks IM's limits (HTTP 400 or 422).
-	ErrorCodeInvalid = "im_invalid"
-	// ErrorCodeRejected is any other refusal by IM (HTTP 409 or 502, as the route sees fit).
-	ErrorCodeRejected = "im_rejected"
-)
 
 // Sentinels that match an *Error of the same Kind under errors.Is, for example
 // errors.Is(err, tim.ErrNotFound). ErrUnavailable matches KindTransient too.
@@ -163,7 +148,7 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Err }
 
 // Is reports whether target is the sentinel of e's Kind. ErrUnavailable also matches
-// KindTransient, as both report ErrorCodeUnavailable.
+// KindTransient, as both report live.EIMUnavailable.
 func (e *Error) Is(target error) bool {
 	if target == ErrUnavailable && e.Kind == KindTransient {
 		return true
@@ -171,22 +156,24 @@ func (e *Error) Is(target error) bool {
 	return e.Kind >= 0 && int(e.Kind) < len(kindSentinels) && kindSentinels[e.Kind] == target
 }
 
-// ErrorCode returns the stable lowercase code the HTTP layer maps to a status; see the
-// ErrorCode constants.
+// ErrorCode translates the failure into the stable code of package live that the HTTP layer
+// maps to a status: a rate limit still hit after the retries is live.EIMRateLimited (HTTP 503);
+// a transient failure, or one that lasted through the retry budget, is live.EIMUnavailable
+// (502); an account or group IM does not know is live.ENotFound (404); a request that breaks
+// IM's limits is live.EUnprocessable (422); IM refusing the admin credentials or a well-formed
+// request (no permission, a muted sender, a callback's veto) is live.EIMRejected (502).
 func (e *Error) ErrorCode() string {
 	switch e.Kind {
 	case KindRateLimited:
-		return ErrorCodeRateLimited
+		return live.EIMRateLimited
 	case KindTransient, KindUnavailable:
-		return ErrorCodeUnavailable
-	case KindAuth:
-		return ErrorCodeAuth
+		return live.EIMUnavailable
 	case KindNotFound:
-		return ErrorCodeNotFound
+		return live.ENotFound
 	case KindInvalid:
-		return ErrorCodeInvalid
-	default:
-		return ErrorCodeRejected
+		return live.EUnprocessable
+	default: // KindAuth, KindRejected
+		return live.EIMRejected
 	}
 }
 
@@ -205,8 +192,8 @@ func KindOf(err error) (Kind, bool) {
 	return 0, false
 }
 
-// ErrorCodeOf returns the stable code of the first *Error in err's chain, or "" when there is
-// none.
+// ErrorCodeOf returns the live code of the first *Error in err's chain (see Error.ErrorCode),
+// or "" when there is none.
 func ErrorCodeOf(err error) string {
 	var e *Error
 	if errors.As(err, &e) {

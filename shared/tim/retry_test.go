@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/uriba-live/uriba/shared/live"
 )
 
 func randomOf(t *testing.T, r fakeRequest) uint32 {
@@ -71,7 +73,7 @@ func TestRateLimitStillHitAfterRetriesStaysRateLimited(t *testing.T) {
 	c := newTestClient(t, f.srv.URL)
 	err := c.AccountImport(context.Background(), AccountImportRequest{UserID: "u"})
 	e := asError(t, err)
-	if e.Kind != KindRateLimited || e.ErrorCode() != ErrorCodeRateLimited || e.Attempts != DefaultMaxAttempts {
+	if e.Kind != KindRateLimited || e.ErrorCode() != live.EIMRateLimited || e.Attempts != DefaultMaxAttempts {
 		t.Fatalf("error %v: kind %v attempts %d", err, e.Kind, e.Attempts)
 	}
 	if n := len(f.requests()); n != DefaultMaxAttempts {
@@ -84,7 +86,7 @@ func TestMaxAttemptsOnRepeated500(t *testing.T) {
 	c := newTestClient(t, f.srv.URL, func(cfg *ClientConfig) { cfg.Retry.MaxAttempts = 3 })
 	err := c.AccountImport(context.Background(), AccountImportRequest{UserID: "u"})
 	e := asError(t, err)
-	if e.Kind != KindUnavailable || e.ErrorCode() != ErrorCodeUnavailable || e.HTTPStatus != 500 || e.Attempts != 3 {
+	if e.Kind != KindUnavailable || e.ErrorCode() != live.EIMUnavailable || e.HTTPStatus != 500 || e.Attempts != 3 {
 		t.Fatalf("error %v: kind %v attempts %d", err, e.Kind, e.Attempts)
 	}
 	if n := len(f.requests()); n != 3 {
@@ -102,7 +104,7 @@ func TestBudgetExhaustedOnRepeated500(t *testing.T) {
 	err := c.AccountImport(context.Background(), AccountImportRequest{UserID: "u"})
 	elapsed := time.Since(start)
 	e := asError(t, err)
-	if e.Kind != KindUnavailable || e.ErrorCode() != ErrorCodeUnavailable {
+	if e.Kind != KindUnavailable || e.ErrorCode() != live.EIMUnavailable {
 		t.Fatalf("error %v: kind %v", err, e.Kind)
 	}
 	if elapsed > budget+200*time.Millisecond {
@@ -127,7 +129,7 @@ func TestBudgetBoundsASlowAttempt(t *testing.T) {
 	})
 	start := time.Now()
 	err := c.AccountImport(context.Background(), AccountImportRequest{UserID: "u"})
-	if e := asError(t, err); e.ErrorCode() != ErrorCodeUnavailable || !errors.Is(err, context.DeadlineExceeded) {
+	if e := asError(t, err); e.ErrorCode() != live.EIMUnavailable || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("error %v (kind %v)", err, e.Kind)
 	}
 	if elapsed := time.Since(start); elapsed > time.Second {
@@ -149,7 +151,7 @@ func TestContextCancellationStopsRetries(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("error %v, want context.Canceled", err)
 	}
-	if e := asError(t, err); e.Attempts != 1 || e.IMCode != CodeRESTFrequency || e.ErrorCode() != ErrorCodeRateLimited {
+	if e := asError(t, err); e.Attempts != 1 || e.IMCode != CodeRESTFrequency || e.ErrorCode() != live.EIMRateLimited {
 		t.Errorf("error %v: attempts %d", err, e.Attempts)
 	}
 	if elapsed := time.Since(start); elapsed > 2*time.Second {
@@ -177,7 +179,7 @@ func TestContextCancelledDuringBackoff(t *testing.T) {
 	defer cancel()
 	start := time.Now()
 	err := c.AccountImport(ctx, AccountImportRequest{UserID: "u"})
-	if !errors.Is(err, context.DeadlineExceeded) || ErrorCodeOf(err) != ErrorCodeUnavailable {
+	if !errors.Is(err, context.DeadlineExceeded) || ErrorCodeOf(err) != live.EIMUnavailable {
 		t.Fatalf("error %v", err)
 	}
 	if elapsed := time.Since(start); elapsed > 2*time.Second {
@@ -212,7 +214,7 @@ func TestUnreachableServerIsUnavailable(t *testing.T) {
 	} {
 		err := call.run()
 		e := asError(t, err)
-		if e.Kind != KindUnavailable || e.ErrorCode() != ErrorCodeUnavailable {
+		if e.Kind != KindUnavailable || e.ErrorCode() != live.EIMUnavailable {
 			t.Errorf("%s: error %v kind %v", call.name, err, e.Kind)
 		}
 		if e.Attempts != DefaultMaxAttempts {
@@ -234,7 +236,7 @@ func TestCallsThatMayDuplicateAreNotRepeatedAfterAmbiguousFailures(t *testing.T)
 		f := newFakeIM(t, func(int, fakeRequest) (int, string) { return 500, "" })
 		c := newTestClient(t, f.srv.URL)
 		err := c.SendGroupSystemNotification(context.Background(), SystemNotificationRequest{GroupID: "g", Content: "x"})
-		if e := asError(t, err); e.Kind != KindTransient || e.ErrorCode() != ErrorCodeUnavailable || !errorsIsKind(err, KindTransient) {
+		if e := asError(t, err); e.Kind != KindTransient || e.ErrorCode() != live.EIMUnavailable || !errorsIsKind(err, KindTransient) {
 			t.Errorf("error %v kind %v", err, e.Kind)
 		}
 		if n := len(f.requests()); n != 1 {
@@ -369,7 +371,7 @@ func TestBackoffGrowsAndStaysWithinBounds(t *testing.T) {
 	for n := 1; n <= 40; n++ {
 		want := min(p.BaseDelay<<min(n-1, 20), p.MaxDelay)
 		for range 50 {
-			d := p.backoff(n)
+			d := p.policy().Delay(n)
 			if d < want/2 || d > want {
 				t.Fatalf("backoff(%d) = %v, want within [%v, %v]", n, d, want/2, want)
 			}

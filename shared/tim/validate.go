@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/uriba-live/uriba/shared/live"
 )
 
 // The validators below check IM's documented limits. Each returns nil or an *Error of
@@ -16,19 +18,16 @@ func invalid(field, format string, args ...any) *Error {
 	return &Error{Kind: KindInvalid, Field: field, Detail: fmt.Sprintf(format, args...)}
 }
 
-// ValidateUserID checks an IM account ID: not empty, at most 32 bytes of printable ASCII.
+// ValidateUserID checks an IM account ID by live.ValidateUserID's rules: 1 to 32 bytes of
+// printable ASCII, not starting with a prefix IM reserves for its own accounts.
 func ValidateUserID(id string) error {
 	return checkUserID("UserID", id)
 }
 
+// checkUserID checks the user ID in a request field by live.ValidateUserID's rules.
 func checkUserID(field, id string) error {
-	switch {
-	case id == "":
-		return invalid(field, "must not be empty")
-	case len(id) > MaxUserIDBytes:
-		return invalid(field, "is %d bytes, longer than %d", len(id), MaxUserIDBytes)
-	case !printableASCII(id):
-		return invalid(field, "must be printable ASCII")
+	if err := live.ValidateUserID(id); err != nil {
+		return invalid(field, "is invalid: %s", strings.TrimSuffix(live.ErrorMessage(err), "."))
 	}
 	return nil
 }

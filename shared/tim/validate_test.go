@@ -6,6 +6,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/uriba-live/uriba/shared/live"
 )
 
 func TestValidators(t *testing.T) {
@@ -20,6 +22,8 @@ func TestValidators(t *testing.T) {
 		{"empty UserID", ValidateUserID(""), false},
 		{"UserID with a control byte", ValidateUserID("a\nb"), false},
 		{"UserID not ASCII", ValidateUserID("ユーザー"), false},
+		{"UserID of IM's system sender", ValidateUserID("@TIM#SYSTEM"), false},
+		{"UserID of IM's unknown account", ValidateUserID("@TLS#NOT_FOUND"), false},
 		{"GroupId of 48 bytes", ValidateGroupID(strings.Repeat("g", 48)), true},
 		{"GroupId of 49 bytes", ValidateGroupID(strings.Repeat("g", 49)), false},
 		{"GroupId with IM's prefix", ValidateGroupID("@TGS#abc"), false},
@@ -71,7 +75,7 @@ func TestValidators(t *testing.T) {
 		}
 		if tt.err != nil {
 			var e *Error
-			if !errors.As(tt.err, &e) || e.Kind != KindInvalid || e.Field == "" || e.ErrorCode() != ErrorCodeInvalid {
+			if !errors.As(tt.err, &e) || e.Kind != KindInvalid || e.Field == "" || e.ErrorCode() != live.EUnprocessable {
 				t.Errorf("%s: error %#v is not a KindInvalid *Error naming a field", tt.name, tt.err)
 			}
 		}

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 
 	"github.com/uriba-live/uriba/shared/config"
 	"github.com/uriba-live/uriba/shared/live"
@@ -24,17 +23,15 @@ type Publisher interface {
 	Close() error
 }
 
-// Open returns the queue spec names: "sqs:<queue URL>" (AWS), "scf" (asynchronous invocation of
-// the levelupdater function on Tencent SCF, configured by the TENCENTCLOUD_* variables and
-// LEVELUPDATER_FUNCTION, read through env) or "log" (activities are only logged; for trying the
-// callback alone).
-func Open(ctx context.Context, spec string, env *config.Loader, logger *slog.Logger) (Publisher, error) {
-	switch {
-	case strings.HasPrefix(spec, "sqs:"):
-		return openSQS(ctx, strings.TrimPrefix(spec, "sqs:"))
-	case spec == "scf":
-		return openSCF(env)
-	case spec == "log":
+// Open opens the configured queue: SQS (AWS), asynchronous invocation of the levelupdater
+// function on Tencent SCF, or a log of the activities (for trying the callback alone).
+func Open(ctx context.Context, c config.ActivityQueue, logger *slog.Logger) (Publisher, error) {
+	switch c.Kind {
+	case "sqs":
+		return openSQS(ctx, c.SQSURL)
+	case "scf":
+		return openSCF(c)
+	case "log":
 		logger.Warn("ACTIVITY_QUEUE is log: activities are logged, and no level is credited")
 		return inproc.New(inproc.Config{
 			Logger: logger,
@@ -44,7 +41,7 @@ func Open(ctx context.Context, spec string, env *config.Loader, logger *slog.Log
 			},
 		})
 	}
-	return nil, fmt.Errorf("ACTIVITY_QUEUE is %q: it must be sqs:<queue URL>, scf or log", spec)
+	return nil, fmt.Errorf("queue: unknown kind %q (ACTIVITY_QUEUE must be sqs:<queue URL>, scf or log)", c.Kind)
 }
 
 // Consumer returns the event handler that hands each delivery of the activity queue, an SQS

@@ -10,12 +10,16 @@ import (
 	"github.com/uriba-live/uriba/shared/queue/scf"
 )
 
-func openSCF(env *config.Loader) (Publisher, error) {
-	cfg := scf.ConfigFromEnv(env)
-	if err := env.Err(); err != nil {
-		return nil, err
-	}
-	p, err := scf.New(cfg)
+func openSCF(c config.ActivityQueue) (Publisher, error) {
+	p, err := scf.New(scf.Config{
+		SecretID:  c.API.SecretID,
+		SecretKey: c.API.SecretKey,
+		Token:     c.API.Token,
+		Region:    c.API.Region,
+		BaseURL:   c.API.BaseURL,
+		Function:  c.Function,
+		Namespace: c.Namespace,
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -10,7 +10,7 @@ import (
 	"github.com/uriba-live/uriba/shared/queue"
 )
 
-func openSCF(*config.Loader) (Publisher, error) {
+func openSCF(config.ActivityQueue) (Publisher, error) {
 	return nil, errors.New("queue: this binary was built without SCF invocation (tag no_scf)")
 }
 

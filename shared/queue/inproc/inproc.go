@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/uriba-live/uriba/shared/backoff"
 	"github.com/uriba-live/uriba/shared/live"
 	"github.com/uriba-live/uriba/shared/queue"
 )
@@ -45,7 +46,8 @@ type Config struct {
 	// MaxAttempts bounds the Handle calls per batch, the first included. A batch that fails them
 	// all is dropped and logged at error level.
 	MaxAttempts int
-	// RetryDelay is the pause before the first retry, doubled before each further one.
+	// RetryDelay is the pause before the first retry, doubled before each further one; the upper
+	// half of each pause is random.
 	RetryDelay time.Duration
 	// HandleTimeout bounds each Handle call through its context.
 	HandleTimeout time.Duration
@@ -258,20 +260,19 @@ func (q *Queue) take() []live.Activity {
 	return batch
 }
 
-// deliver hands batch to Handle, retrying failures with a doubling delay.
+// deliver hands batch to Handle, retrying failures with a doubling, jittered delay.
 func (q *Queue) deliver(batch []live.Activity) {
-	delay := q.cfg.RetryDelay
-	var err error
-	for attempt := 1; attempt <= q.cfg.MaxAttempts; attempt++ {
-		if attempt > 1 {
-			time.Sleep(delay)
-			delay *= 2
+	retry := backoff.Policy{Attempts: q.cfg.MaxAttempts, Base: q.cfg.RetryDelay}
+	err := backoff.Retry(context.Background(), retry, func(attempt int) error {
+		err := q.handle(batch)
+		if err != nil {
+			q.log.Warn("activity batch failed", "attempt", attempt, "activities", len(batch), "err", err)
 		}
-		if err = q.handle(batch); err == nil {
-			q.delivered.Add(uint64(len(batch)))
-			return
-		}
-		q.log.Warn("activity batch failed", "attempt", attempt, "activities", len(batch), "err", err)
+		return err
+	})
+	if err == nil {
+		q.delivered.Add(uint64(len(batch)))
+		return
 	}
 	q.failed.Add(uint64(len(batch)))
 	q.log.Error("activity batch dropped", "attempts", q.cfg.MaxAttempts, "activities", len(batch),

@@ -13,7 +13,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/url"
 	"strings"
 	"time"
@@ -23,6 +22,7 @@ import (
 	tchttp "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/http"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/profile"
 
+	"github.com/uriba-live/uriba/shared/backoff"
 	"github.com/uriba-live/uriba/shared/config"
 	"github.com/uriba-live/uriba/shared/live"
 	"github.com/uriba-live/uriba/shared/queue"
@@ -69,35 +69,6 @@ type Config struct {
 	Attempts int
 }
 
-// ConfigFromEnv reads TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY, TENCENTCLOUD_REGION and
-// CLOUDAPI_BASE_URL, accepting the names SCF itself gives a function's role credentials
-// (TENCENTCLOUD_SECRETID, TENCENTCLOUD_SECRETKEY, TENCENTCLOUD_SESSIONTOKEN) as well, plus
-// LEVELUPDATER_FUNCTION (default "levelupdater") and SCF_NAMESPACE (default "default").
-func ConfigFromEnv(l *config.Loader) Config {
-	c := Config{
-		SecretID:  l.String("TENCENTCLOUD_SECRET_ID", l.String("TENCENTCLOUD_SECRETID", "")),
-		SecretKey: l.Secret("TENCENTCLOUD_SECRET_KEY", "", false),
-		Token:     l.Secret("TENCENTCLOUD_SESSIONTOKEN", "", false),
-		Region:    l.String("TENCENTCLOUD_REGION", ""),
-		Function:  l.String("LEVELUPDATER_FUNCTION", DefaultFunction),
-		Namespace: l.String("SCF_NAMESPACE", DefaultNamespace),
-		BaseURL:   l.String("CLOUDAPI_BASE_URL", DefaultBaseURL),
-	}
-	if c.SecretKey == "" {
-		c.SecretKey = l.Secret("TENCENTCLOUD_SECRETKEY", "", false)
-	}
-	if c.SecretID == "" || c.SecretKey == "" {
-		l.Problemf("TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY must be set: they hold the Cloud API key that invokes %s.", c.Function)
-	}
-	if c.Region == "" {
-		l.Problemf("TENCENTCLOUD_REGION is not set: it must hold the region of %s, such as ap-singapore.", c.Function)
-	}
-	if _, _, err := endpoint(c.BaseURL); err != nil {
-		l.Problemf("CLOUDAPI_BASE_URL is %q: it must be an absolute http(s) URL such as %s.", c.BaseURL, DefaultBaseURL)
-	}
-	return c
-}
-
 // endpoint splits a base URL into the SDK's scheme and endpoint (host and path).
 func endpoint(base string) (scheme, host string, err error) {
 	u, err := url.Parse(base)
@@ -110,9 +81,9 @@ func endpoint(base string) (scheme, host string, err error) {
 // Publisher invokes the consumer function asynchronously with activities. It implements
 // queue.Publisher.
 type Publisher struct {
-	client   *tccommon.Client
-	cfg      Config
-	sleepFor func(attempt int) time.Duration
+	client *tccommon.Client
+	cfg    Config
+	retry  backoff.Policy
 }
 
 var _ queue.Publisher = (*Publisher)(nil)
@@ -146,22 +117,24 @@ func New(cfg Config) (*Publisher, error) {
 	p.HttpProfile.Endpoint = host
 	p.HttpProfile.ReqTimeout = int(defaultTimeout / time.Second)
 	p.Language = "en-US"
+	// Repeats happen in invoke alone; the SDK's own are switched off (their default, made sure).
+	p.NetworkFailureMaxRetries, p.RateLimitExceededMaxRetries = 0, 0
 	var cred tccommon.CredentialIface = tccommon.NewCredential(cfg.SecretID, cfg.SecretKey.Reveal())
 	if cfg.Token != "" {
 		cred = tccommon.NewTokenCredential(cfg.SecretID, cfg.SecretKey.Reveal(), cfg.Token.Reveal())
 	}
 	return &Publisher{
-		client:   tccommon.NewCommonClient(cred, cfg.Region, p),
-		cfg:      cfg,
-		sleepFor: backoff,
+		client: tccommon.NewCommonClient(cred, cfg.Region, p),
+		cfg:    cfg,
+		retry:  backoff.Policy{Attempts: cfg.Attempts, Base: retryDelay},
 	}, nil
 }
 
-// backoff is the pause before repeat n (1 for the first): 100ms doubled, half of it random.
-func backoff(n int) time.Duration {
-	d := 100 * time.Millisecond << (n - 1)
-	return d/2 + rand.N(d/2+1)
-}
+// retryDelay is the pause before the first repeat of an Invoke call; it doubles for each further
+// one, and the upper half of each pause is random. The SDK client itself does not retry (New sets
+// NetworkFailureMaxRetries and RateLimitExceededMaxRetries to 0), so one event costs at most
+// Config.Attempts Invoke calls.
+const retryDelay = 100 * time.Millisecond
 
 // PublishError reports the activities that were not handed over; see queue.PublishError.
 type PublishError = queue.PublishError
@@ -226,33 +199,23 @@ func (p *Publisher) Publish(ctx context.Context, activities ...live.Activity) er
 
 // invoke calls Invoke for one event, repeating it while the failure may pass.
 func (p *Publisher) invoke(ctx context.Context, event string) error {
-	var err error
-	for attempt := 1; attempt <= p.cfg.Attempts; attempt++ {
-		if attempt > 1 {
-			t := time.NewTimer(p.sleepFor(attempt - 1))
-			select {
-			case <-t.C:
-			case <-ctx.Done():
-				t.Stop()
-				return fmt.Errorf("%w (then %w)", err, ctx.Err())
-			}
-		}
+	return backoff.Retry(ctx, p.retry, func(int) error {
 		req := tchttp.NewCommonRequest(service, version, action)
 		req.SetContext(ctx)
-		if err = req.SetActionParameters(map[string]any{
+		if err := req.SetActionParameters(map[string]any{
 			"FunctionName":   p.cfg.Function,
 			"Namespace":      p.cfg.Namespace,
 			"InvocationType": "Event",
 			"ClientContext":  event,
 		}); err != nil {
-			return err
+			return backoff.Permanent(err)
 		}
-		err = p.client.Send(req, tchttp.NewCommonResponse())
-		if err == nil || !retryable(err) || ctx.Err() != nil {
-			return err
+		err := p.client.Send(req, tchttp.NewCommonResponse())
+		if err != nil && !retryable(err) {
+			return backoff.Permanent(err)
 		}
-	}
-	return err
+		return err
+	})
 }
 
 // retryable reports whether an Invoke failure may pass: a rate limit, an internal error of the

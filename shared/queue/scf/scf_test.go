@@ -129,16 +129,7 @@ func newPublisher(t *testing.T, api *cloudAPI, maxPayload int) *scf.Publisher {
 	t.Helper()
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
-	l := config.NewLoader(func(name string) string {
-		return map[string]string{
-			"TENCENTCLOUD_SECRET_ID": secretID, "TENCENTCLOUD_SECRET_KEY": secretKey,
-			"TENCENTCLOUD_REGION": region, "CLOUDAPI_BASE_URL": srv.URL,
-		}[name]
-	})
-	cfg := scf.ConfigFromEnv(l)
-	if err := l.Err(); err != nil {
-		t.Fatal(err)
-	}
+	cfg := scf.Config{SecretID: secretID, SecretKey: config.Secret(secretKey), Region: region, BaseURL: srv.URL}
 	cfg.MaxPayload = maxPayload
 	p, err := scf.New(cfg)
 	if err != nil {
@@ -283,22 +274,5 @@ func TestHandleDropsMalformedActivitiesAndFailsForRedelivery(t *testing.T) {
 	}
 	if _, err := (scf.Consumer{Applier: flaky{}}).Handle(context.Background(), json.RawMessage(`[1]`)); err == nil {
 		t.Error("an event that is not an object was accepted")
-	}
-}
-
-func TestConfigFromEnvNeedsKeysAndRegion(t *testing.T) {
-	l := config.NewLoader(func(string) string { return "" })
-	scf.ConfigFromEnv(l)
-	err := l.Err()
-	if err == nil || !strings.Contains(err.Error(), "TENCENTCLOUD_SECRET_ID") || !strings.Contains(err.Error(), "TENCENTCLOUD_REGION") {
-		t.Fatalf("err %v", err)
-	}
-	l = config.NewLoader(func(name string) string {
-		return map[string]string{"TENCENTCLOUD_SECRETID": "id", "TENCENTCLOUD_SECRETKEY": "key", "TENCENTCLOUD_SESSIONTOKEN": "tok",
-			"TENCENTCLOUD_REGION": region}[name]
-	})
-	c := scf.ConfigFromEnv(l)
-	if l.Err() != nil || c.SecretID != "id" || c.SecretKey.Reveal() != "key" || c.Token.Reveal() != "tok" || c.BaseURL != scf.DefaultBaseURL {
-		t.Errorf("role credentials: %+v, %v", c, l.Err())
 	}
 }

@@ -170,7 +170,7 @@ func TestMalformedMessagesDoNotPoisonTheBatch(t *testing.T) {
 }
 
 func TestHandleAndIsEvent(t *testing.T) {
-	raw, err := os.ReadFile("../../runtime/testdata/sqs-event.json")
+	raw, err := os.ReadFile("../../platform/testdata/sqs-event.json")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/uriba-live/uriba/shared/rooms"
 	"github.com/uriba-live/uriba/shared/tim"
@@ -65,6 +66,9 @@ func (c *CountingIM) record(call string) error {
 	c.calls = append(c.calls, call)
 	return c.fail[call]
 }
+
+// RetryBudget implements rooms.IM with the budget of the wrapped client.
+func (c *CountingIM) RetryBudget() time.Duration { return c.Inner.RetryBudget() }
 
 // AccountImport implements rooms.IM.
 func (c *CountingIM) AccountImport(ctx context.Context, req tim.AccountImportRequest) error {

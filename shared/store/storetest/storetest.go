@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/uriba-live/uriba/shared/clock"
+	"github.com/uriba-live/uriba/shared/live"
 	"github.com/uriba-live/uriba/shared/store"
 )
 
@@ -512,8 +513,8 @@ func testKindsDoNotMix(t *testing.T, kv store.KV) {
 	if !errors.Is(err, store.ErrWrongKind) {
 		t.Errorf("Get on a counter: got %v, want ErrWrongKind", err)
 	}
-	if code := errorCode(err); code != store.CodeWrongKind {
-		t.Errorf("ErrorCode = %q, want %q", code, store.CodeWrongKind)
+	if code := errorCode(err); code != live.EInternal {
+		t.Errorf("ErrorCode = %q, want %q", code, live.EInternal)
 	}
 	// Nothing changed.
 	wantValue(t, kv, "room/value", []byte("12"))
@@ -1021,8 +1022,8 @@ func wantInvalid(t *testing.T, what string, err error) {
 		t.Errorf("%s: got %v, want ErrInvalid", what, err)
 		return
 	}
-	if code := errorCode(err); code != store.CodeInvalid {
-		t.Errorf("%s: ErrorCode = %q, want %q", what, code, store.CodeInvalid)
+	if code := errorCode(err); code != live.EInternal {
+		t.Errorf("%s: ErrorCode = %q, want %q", what, code, live.EInternal)
 	}
 }
 
@@ -1032,8 +1033,8 @@ func wantUnavailable(t *testing.T, what string, err error) {
 		t.Errorf("%s with an ended context: got %v, want ErrUnavailable wrapping context.Canceled", what, err)
 		return
 	}
-	if code := errorCode(err); code != store.CodeUnavailable {
-		t.Errorf("%s: ErrorCode = %q, want %q", what, code, store.CodeUnavailable)
+	if code := errorCode(err); code != live.EStoreUnavailable {
+		t.Errorf("%s: ErrorCode = %q, want %q", what, code, live.EStoreUnavailable)
 	}
 }
 

@@ -10,21 +10,28 @@ import (
 	"time"
 
 	"github.com/uriba-live/uriba/shared/config"
+	callbacks "github.com/uriba-live/uriba/shared/imcallback"
 )
 
-func load(env map[string]string) (Config, error) {
-	l := config.NewLoader(func(k string) string { return env[k] })
-	c := ConfigFromEnv(l)
-	return c, l.Err()
+// load reads the settings of a function on a laptop, with a local IM, and returns the callback's.
+func load(env map[string]string) (callbacks.Config, error) {
+	l := config.NewLocalLoader(func(k string) string {
+		if v, ok := env[k]; ok {
+			return v
+		}
+		return map[string]string{"IM_SECRET_KEY": "k", "IM_REGION": "sgp", "STORE": "bolt:x.db"}[k]
+	})
+	s := LoadSettings(l)
+	return s.Callback, l.Err()
 }
 
-func TestConfigFromEnvDefaults(t *testing.T) {
+func TestSettingsDefaults(t *testing.T) {
 	c, err := load(map[string]string{"IM_SDKAPPID": "1400000042"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.SDKAppID != 1400000042 || c.Verifier.SDKAppID != 1400000042 || c.Verifier.Token != "" || c.Verifier.Window != 60*time.Second ||
-		c.Admin != "administrator" || c.ModerationMode != ModerationReject || c.ModerateCustom || c.LikeEvent != "LIKE" ||
+		c.Admin != "administrator" || c.ModerationMode != callbacks.ModerationReject || c.ModerateCustom || c.LikeEvent != "LIKE" ||
 		c.AbsorbLikes || c.IOBudget != 100*time.Millisecond || c.MaxLikesPerMessage != 100 ||
 		!slices.Equal(c.ServerOnlyEvents, []string{"SEND_GIFT", "LEVEL_UP", "NEW_GIFT", "LIVE_ENDED"}) {
 		t.Fatalf("defaults %v", c)
@@ -34,7 +41,7 @@ func TestConfigFromEnvDefaults(t *testing.T) {
 	}
 }
 
-func TestConfigFromEnvValues(t *testing.T) {
+func TestSettingsValues(t *testing.T) {
 	c, err := load(map[string]string{
 		"IM_SDKAPPID": "1400000042", "IM_ADMIN": "ops", "IM_CALLBACK_TOKEN": "s3cret", "IM_CALLBACK_WINDOW": "30s",
 		"MODERATION_MODE": "mask", "MODERATION_CUSTOM": "yes", "LIKE_EVENT": "HEART", "LIKE_MODE": "absorb",
@@ -43,7 +50,7 @@ func TestConfigFromEnvValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Admin != "ops" || c.Verifier.Token != "s3cret" || c.Verifier.Window != 30*time.Second || c.ModerationMode != ModerationMask ||
+	if c.Admin != "ops" || c.Verifier.Token != "s3cret" || c.Verifier.Window != 30*time.Second || c.ModerationMode != callbacks.ModerationMask ||
 		!c.ModerateCustom || c.LikeEvent != "HEART" || !c.AbsorbLikes || c.MaxLikesPerMessage != 20 ||
 		!slices.Equal(c.ServerOnlyEvents, []string{"SEND_GIFT", "RAIN"}) || c.IOBudget != 250*time.Millisecond {
 		t.Fatalf("config %v", c)
@@ -54,7 +61,7 @@ func TestConfigFromEnvValues(t *testing.T) {
 	}
 }
 
-func TestConfigFromEnvProblems(t *testing.T) {
+func TestSettingsProblems(t *testing.T) {
 	_, err := load(map[string]string{
 		"IM_SDKAPPID": "x", "IM_ADMIN": strings.Repeat("a", 33), "MODERATION_MODE": "loud", "MODERATION_CUSTOM": "sometimes",
 		"LIKE_MODE": "count", "CALLBACK_IO_BUDGET": "2s", "SERVER_ONLY_EVENTS": "LIKE", "LIKE_MAX_PER_MESSAGE": "-1",
@@ -85,5 +92,38 @@ func TestTheTokenIsNeverPrinted(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), `"signed":true`) {
 		t.Fatalf("log %s", logs.String())
+	}
+}
+
+func TestDeployedFunctionsRefuseLaptopDefaults(t *testing.T) {
+	base := map[string]string{"IM_SDKAPPID": "1400000042", "IM_SECRET_KEY": "k", "IM_REGION": "sgp", "STORE": "dynamodb:uriba"}
+	deployed := func(extra map[string]string) error {
+		l := config.NewLoader(func(k string) string {
+			if v, ok := extra[k]; ok {
+				return v
+			}
+			return base[k]
+		})
+		LoadSettings(l)
+		return l.Err()
+	}
+	err := deployed(nil)
+	if err == nil {
+		t.Fatal("a deployed callback started without a token, a word list and a queue")
+	}
+	for _, name := range []string{"IM_CALLBACK_TOKEN", "MODERATION_WORDS_FILE", "ACTIVITY_QUEUE"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("the problems do not name %s:\n%v", name, err)
+		}
+	}
+	if err := deployed(map[string]string{"IM_CALLBACK_TOKEN": "short", "MODERATION_WORDS_FILE": "builtin", "ACTIVITY_QUEUE": "sqs:https://sqs.local/q"}); err == nil ||
+		!strings.Contains(err.Error(), "shorter than 16") {
+		t.Errorf("a short token: %v", err)
+	}
+	if err := deployed(map[string]string{"IM_CALLBACK_TOKEN": "0123456789abcdef", "MODERATION_WORDS_FILE": "builtin", "ACTIVITY_QUEUE": "sqs:https://sqs.local/q"}); err != nil {
+		t.Errorf("explicit settings were refused: %v", err)
+	}
+	if _, err := load(map[string]string{"IM_SDKAPPID": "1400000042"}); err != nil {
+		t.Errorf("a laptop needs none of them: %v", err)
 	}
 }

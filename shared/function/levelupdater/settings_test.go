@@ -1,4 +1,4 @@
-package levels_test
+package levelupdater
 
 import (
 	"slices"
@@ -16,7 +16,7 @@ func env(vars map[string]string) *config.Loader {
 
 func TestRulesFromEnvDefaults(t *testing.T) {
 	l := env(nil)
-	got := levels.RulesFromEnv(l)
+	got := loadRules(l)
 	if err := l.Err(); err != nil {
 		t.Fatal(err)
 	}
@@ -24,7 +24,7 @@ func TestRulesFromEnvDefaults(t *testing.T) {
 	if got.String() != want.String() || got.MaxAmount != want.MaxAmount || got.XP[live.KindBuy] != 50 || got.DailyCap[live.KindLike] != 100 {
 		t.Errorf("defaults %v, want %v", got, want)
 	}
-	if cfg := levels.ConfigFromEnv(env(nil)); cfg.Remember != levels.DefaultRemember {
+	if cfg := loadLevels(env(nil)); cfg.Remember != levels.DefaultRemember {
 		t.Errorf("Remember %d, want %d", cfg.Remember, levels.DefaultRemember)
 	}
 }
@@ -37,7 +37,7 @@ func TestRulesFromEnvOverrides(t *testing.T) {
 		"LEVEL_MAX_AMOUNT": "5000",
 		"LEVEL_REMEMBER":   "64",
 	})
-	cfg := levels.ConfigFromEnv(l)
+	cfg := loadLevels(l)
 	if err := l.Err(); err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func TestRulesFromEnvOverrides(t *testing.T) {
 	}
 
 	l = env(map[string]string{"LEVEL_CURVE_BASE": "10", "LEVEL_MAX": "3"})
-	if r := levels.RulesFromEnv(l); l.Err() != nil || !slices.Equal(r.Thresholds, []int64{10, 40}) {
+	if r := loadRules(l); l.Err() != nil || !slices.Equal(r.Thresholds, []int64{10, 40}) {
 		t.Errorf("curve thresholds %v, err %v", r.Thresholds, l.Err())
 	}
 }
@@ -66,7 +66,7 @@ func TestRulesFromEnvReportsEveryProblem(t *testing.T) {
 		"LEVEL_MAX":        "5",
 		"LEVEL_MAX_AMOUNT": "0",
 	})
-	levels.RulesFromEnv(l)
+	loadRules(l)
 	err := l.Err()
 	if err == nil {
 		t.Fatal("bad level settings were accepted")

@@ -1,0 +1,121 @@
+package function
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/uriba-live/uriba/shared/config"
+	"github.com/uriba-live/uriba/shared/credential"
+	"github.com/uriba-live/uriba/shared/moderation"
+	"github.com/uriba-live/uriba/shared/queue"
+	queueconf "github.com/uriba-live/uriba/shared/queue/configured"
+	"github.com/uriba-live/uriba/shared/store"
+	storeconf "github.com/uriba-live/uriba/shared/store/configured"
+	"github.com/uriba-live/uriba/shared/tim"
+)
+
+// IMClient returns deps.IM when it is set, and otherwise a Tencent IM REST client for the
+// configured app.
+func IMClient(c config.IM, deps Deps) (*tim.Client, error) {
+	if deps.IM != nil {
+		return deps.IM, nil
+	}
+	return NewIMClient(c, deps.Logger)
+}
+
+// NewIMClient returns a Tencent IM REST client for the configured app.
+func NewIMClient(c config.IM, logger *slog.Logger) (*tim.Client, error) {
+	return tim.NewClient(tim.ClientConfig{
+		SDKAppID:  c.SDKAppID,
+		SecretKey: c.SecretKey.Reveal(),
+		Admin:     c.Admin,
+		BaseURL:   c.BaseURL,
+		Region:    c.Region,
+		Logger:    logger,
+	})
+}
+
+// OpenStore returns deps.Store when it is set, and otherwise opens the configured store; the
+// release function closes what was opened.
+func OpenStore(ctx context.Context, c config.Store, deps Deps) (store.KV, func(), error) {
+	if deps.Store != nil {
+		return deps.Store, func() {}, nil
+	}
+	kv, err := storeconf.Open(ctx, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	return kv, func() {
+		if err := kv.Close(); err != nil {
+			deps.Logger.Warn("closing the store failed", "err", err)
+		}
+	}, nil
+}
+
+// OpenActivities returns deps.Activities when it is set, and otherwise opens the configured
+// activity queue; the release function drains and closes what was opened.
+func OpenActivities(ctx context.Context, c config.ActivityQueue, deps Deps) (queue.Publisher, func(), error) {
+	if deps.Activities != nil {
+		return deps.Activities, func() {}, nil
+	}
+	p, err := queueconf.Open(ctx, c, deps.Logger)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, func() { _ = p.Close() }, nil
+}
+
+// Issuer returns the UserSig issuer of the configured app, importing accounts through im.
+func Issuer(c config.IM, im *tim.Client) *credential.Issuer {
+	return &credential.Issuer{
+		SDKAppID: c.SDKAppID,
+		Admin:    c.Admin,
+		Accounts: accountImporter{im},
+		Signer:   userSigner{appID: c.SDKAppID, key: c.SecretKey},
+	}
+}
+
+type accountImporter struct{ im *tim.Client }
+
+func (a accountImporter) ImportAccount(ctx context.Context, userID string) error {
+	return a.im.AccountImport(ctx, tim.AccountImportRequest{UserID: userID})
+}
+
+type userSigner struct {
+	appID int
+	key   config.Secret
+}
+
+func (s userSigner) Sign(userID string, ttl time.Duration) (string, time.Time, error) {
+	return tim.GenUserSig(s.appID, s.key.Reveal(), userID, ttl)
+}
+
+// Moderator compiles the configured word list, or the built-in list when c.Builtin is set.
+// Skipped lines are logged; a list without a banned word is an error.
+func Moderator(c config.WordList, logger *slog.Logger) (*moderation.Matcher, error) {
+	if c.Builtin {
+		logger.Info("moderating with the built-in word list")
+		return moderation.Compile(moderation.DefaultWordList()), nil
+	}
+	f, err := os.Open(c.File)
+	if err != nil {
+		return nil, fmt.Errorf("MODERATION_WORDS_FILE: %w", err)
+	}
+	defer f.Close()
+	words, report, err := moderation.ParseWordList(f)
+	if errors.Is(err, moderation.ErrEmptyList) {
+		return nil, fmt.Errorf("MODERATION_WORDS_FILE %s holds no banned word", c.File)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("MODERATION_WORDS_FILE: %w", err)
+	}
+	if len(report.Invalid) > 0 || len(report.Unusable) > 0 {
+		logger.Warn("word list lines skipped", "file", c.File, "not_utf8", report.Invalid, "unusable", report.Unusable)
+	}
+	logger.Info("word list loaded", "file", c.File, "words", report.Words, "allow", report.Allow)
+	return moderation.Compile(words), nil
+}

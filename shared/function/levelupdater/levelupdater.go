@@ -1,0 +1,79 @@
+// Package levelupdater assembles the levelupdater function: it credits viewer activities to
+// levels exactly once and announces level-ups, consuming the activity queue (SQS batches on
+// Lambda, asynchronous invocations carrying {"activities":[…]} on SCF), and serves
+// GET /v1/users/{userId}/level.
+package levelupdater
+
+import (
+	"context"
+
+	"github.com/uriba-live/uriba/shared/config"
+	"github.com/uriba-live/uriba/shared/function"
+	"github.com/uriba-live/uriba/shared/httpapi"
+	"github.com/uriba-live/uriba/shared/levels"
+	"github.com/uriba-live/uriba/shared/platform"
+	queueconf "github.com/uriba-live/uriba/shared/queue/configured"
+)
+
+// Name is the function's name.
+const Name = "levelupdater"
+
+// Definition is the levelupdater function.
+var Definition = function.Definition{Name: Name, Build: Build}
+
+// Settings are what levelupdater reads from the environment.
+type Settings struct {
+	IM        config.IM
+	Store     config.Store
+	Merchants [][32]byte
+	Levels    levels.Config
+}
+
+// LoadSettings reads levelupdater's settings through env, which collects every problem: the IM
+// settings, STORE, MERCHANT_KEY_SHA256, the level rules (LEVEL_XP, LEVEL_DAILY_CAP,
+// LEVEL_THRESHOLDS or LEVEL_CURVE_BASE and LEVEL_MAX, LEVEL_MAX_AMOUNT) and LEVEL_REMEMBER
+// (default 256), how many recently credited activities each user record remembers.
+func LoadSettings(env *config.Loader) Settings {
+	return Settings{
+		IM:        env.IM(),
+		Store:     env.Store(""),
+		Merchants: env.MerchantKeys(),
+		Levels:    loadLevels(env),
+	}
+}
+
+// Build reads the settings through env and assembles the function on deps.
+func Build(ctx context.Context, env *config.Loader, deps function.Deps) (platform.Function, func(), error) {
+	s := LoadSettings(env)
+	if err := env.Err(); err != nil {
+		return platform.Function{}, nil, err
+	}
+	return Assemble(ctx, s, deps)
+}
+
+// Assemble builds the function from its settings on deps. When deps.ConsumeActivities is set,
+// it is given the level updater. The release function closes the store, when the function
+// opened it.
+func Assemble(ctx context.Context, s Settings, deps function.Deps) (fn platform.Function, release func(), err error) {
+	im, err := function.IMClient(s.IM, deps)
+	if err != nil {
+		return fn, nil, err
+	}
+	kv, closeStore, err := function.OpenStore(ctx, s.Store, deps)
+	if err != nil {
+		return fn, nil, err
+	}
+	cfg := s.Levels
+	cfg.Logger = deps.Logger
+	updater, err := levels.NewUpdater(kv, levels.IM{Client: im}, cfg)
+	if err != nil {
+		closeStore()
+		return fn, nil, err
+	}
+	if deps.ConsumeActivities != nil {
+		deps.ConsumeActivities(updater)
+	}
+	router := httpapi.NewRouter(deps.Logger)
+	httpapi.Levels{Reader: updater, Merchants: httpapi.MerchantKeys{Digests: s.Merchants}, Admin: s.IM.Admin}.Register(router)
+	return platform.Function{Name: Name, HTTP: router, Event: queueconf.Consumer(updater, deps.Logger)}, closeStore, nil
+}

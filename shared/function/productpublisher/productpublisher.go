@@ -1,0 +1,75 @@
+// Package productpublisher assembles the productpublisher function, which runs live rooms for
+// merchant tools: it creates a room with its IM group, changes its status, sets its notice, pins
+// its current product, and serves the OpenAPI document of uriba's HTTP API.
+package productpublisher
+
+import (
+	"context"
+
+	"github.com/uriba-live/uriba/shared/config"
+	"github.com/uriba-live/uriba/shared/function"
+	"github.com/uriba-live/uriba/shared/httpapi"
+	"github.com/uriba-live/uriba/shared/platform"
+	"github.com/uriba-live/uriba/shared/rooms"
+	"github.com/uriba-live/uriba/shared/roomstats"
+)
+
+// Name is the function's name.
+const Name = "productpublisher"
+
+// Definition is the productpublisher function.
+var Definition = function.Definition{Name: Name, Build: Build}
+
+// Settings are what productpublisher reads from the environment.
+type Settings struct {
+	IM        config.IM
+	Store     config.Store
+	Merchants [][32]byte
+	Fields    rooms.Fields
+}
+
+// LoadSettings reads productpublisher's settings through env, which collects every problem: the
+// IM settings, STORE, MERCHANT_KEY_SHA256 and the room's group custom fields.
+func LoadSettings(env *config.Loader) Settings {
+	return Settings{
+		IM:        env.IM(),
+		Store:     env.Store(""),
+		Merchants: env.MerchantKeys(),
+		Fields:    function.LoadRoomFields(env),
+	}
+}
+
+// Build reads the settings through env and assembles the function on deps.
+func Build(ctx context.Context, env *config.Loader, deps function.Deps) (platform.Function, func(), error) {
+	s := LoadSettings(env)
+	if err := env.Err(); err != nil {
+		return platform.Function{}, nil, err
+	}
+	return Assemble(ctx, s, deps)
+}
+
+// Assemble builds the function from its settings on deps. The release function closes the
+// store, when the function opened it.
+func Assemble(ctx context.Context, s Settings, deps function.Deps) (fn platform.Function, release func(), err error) {
+	im, err := function.IMClient(s.IM, deps)
+	if err != nil {
+		return fn, nil, err
+	}
+	kv, closeStore, err := function.OpenStore(ctx, s.Store, deps)
+	if err != nil {
+		return fn, nil, err
+	}
+	service, err := rooms.New(kv, im, rooms.Config{Admin: s.IM.Admin, Fields: s.Fields, Stats: roomstats.New(kv, 0), Logger: deps.Logger})
+	if err != nil {
+		closeStore()
+		return fn, nil, err
+	}
+	router := httpapi.NewRouter(deps.Logger)
+	httpapi.Rooms{
+		Service:     service,
+		Merchants:   httpapi.MerchantKeys{Digests: s.Merchants},
+		Idempotency: httpapi.Idempotency{Store: kv, Logger: deps.Logger},
+	}.Register(router)
+	router.Handle(httpapi.OpenAPIRoute, httpapi.OpenAPI())
+	return platform.Function{Name: Name, HTTP: router}, closeStore, nil
+}

@@ -1,0 +1,54 @@
+package function
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/uriba-live/uriba/shared/config"
+	"github.com/uriba-live/uriba/shared/rooms"
+	"github.com/uriba-live/uriba/shared/tim"
+)
+
+// LoadRoomFields reads ROOM_FIELD_PRODUCT and ROOM_FIELD_STATUS, the group custom fields of a
+// room, which default to ADD_GOODS and room_status, and records a problem with env when they are
+// not valid field keys or name the same field.
+func LoadRoomFields(env *config.Loader) rooms.Fields {
+	f := rooms.Fields{
+		Product: env.String("ROOM_FIELD_PRODUCT", rooms.DefaultProductField),
+		Status:  env.String("ROOM_FIELD_STATUS", rooms.DefaultStatusField),
+	}
+	ok := true
+	for name, key := range map[string]string{"ROOM_FIELD_PRODUCT": f.Product, "ROOM_FIELD_STATUS": f.Status} {
+		if tim.ValidateFieldKey(key) != nil {
+			env.Problemf("%s is %q: a group custom field key must be 1 to 16 letters, digits or '_', not starting with a digit.", name, key)
+			ok = false
+		}
+	}
+	if f.Product == f.Status {
+		env.Problemf("ROOM_FIELD_PRODUCT and ROOM_FIELD_STATUS both name the field %q.", f.Product)
+		ok = false
+	}
+	if !ok {
+		return rooms.DefaultFields()
+	}
+	return f
+}
+
+// Bool reads a boolean variable (true/false, 1/0, yes/no, on/off), def when unset.
+func Bool(env *config.Loader, name string, def bool) bool {
+	raw := env.String(name, "")
+	switch strings.ToLower(raw) {
+	case "":
+		return def
+	case "yes", "on":
+		return true
+	case "no", "off":
+		return false
+	}
+	b, err := strconv.ParseBool(raw)
+	if err != nil {
+		env.Problemf("%s is %q: it must be true or false.", name, raw)
+		return def
+	}
+	return b
+}
