@@ -11,11 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uriba-live/uriba/shared/clock"
 	"github.com/uriba-live/uriba/shared/live"
-	"github.com/uriba-live/uriba/shared/rooms/roomstest"
+	"github.com/uriba-live/uriba/shared/store/memstore"
 )
 
-var _ IdempotencyStore = (*roomstest.MemoryKV)(nil)
+var _ IdempotencyStore = (*memstore.Store)(nil)
 
 func TestIdempotentCreateReplaysTheFirstAnswer(t *testing.T) {
 	a := newRoomsAPI(t)
@@ -86,9 +87,9 @@ func TestIdempotentPinReplaysRefusals(t *testing.T) {
 }
 
 // idempotentServer wraps handler in the middleware behind a merchant key.
-func idempotentServer(t *testing.T, idem Idempotency, handler HandlerFunc) (*Router, *roomstest.MemoryKV) {
+func idempotentServer(t *testing.T, idem Idempotency, handler HandlerFunc) (*Router, *memstore.Store) {
 	t.Helper()
-	kv := roomstest.NewMemoryKV()
+	kv := memstore.New(nil)
 	if idem.Store == nil {
 		idem.Store = kv
 	}
@@ -206,13 +207,18 @@ func TestRetryableAnswersAreNotStored(t *testing.T) {
 
 func TestIdempotencyRecordsExpire(t *testing.T) {
 	var runs atomic.Int32
-	rt, _ := idempotentServer(t, Idempotency{TTL: 50 * time.Millisecond}, func(w http.ResponseWriter, r *http.Request) error {
+	c := clock.NewManual(time.Date(2025, 5, 1, 10, 0, 0, 0, time.UTC))
+	idem := Idempotency{Store: memstore.New(c.Now), TTL: time.Hour}
+	rt, _ := idempotentServer(t, idem, func(w http.ResponseWriter, r *http.Request) error {
 		runs.Add(1)
 		return WriteJSON(w, 200, "ok")
 	})
 	post(rt, "k", `{}`)
-	post(rt, "k", `{}`)
-	time.Sleep(80 * time.Millisecond)
+	c.Advance(time.Hour - time.Second)
+	if code, _, h := post(rt, "k", `{}`); code != 200 || h.Get(ReplayedHeader) != "true" || runs.Load() != 1 {
+		t.Fatalf("before the TTL: %d %s, %d runs", code, h, runs.Load())
+	}
+	c.Advance(time.Second)
 	if code, _, h := post(rt, "k", `{}`); code != 200 || h.Get(ReplayedHeader) != "" || runs.Load() != 2 {
 		t.Fatalf("after the TTL: %d %s, %d runs", code, h, runs.Load())
 	}

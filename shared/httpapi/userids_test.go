@@ -16,6 +16,7 @@ import (
 	"github.com/uriba-live/uriba/shared/live"
 	"github.com/uriba-live/uriba/shared/rooms"
 	"github.com/uriba-live/uriba/shared/rooms/roomstest"
+	"github.com/uriba-live/uriba/shared/store/memstore"
 	"github.com/uriba-live/uriba/shared/tim"
 )
 
@@ -218,7 +219,7 @@ func TestAuthenticationPutsTheCallerInTheContext(t *testing.T) {
 
 func TestViewersIdempotencyKeysAreTheirOwn(t *testing.T) {
 	var runs atomic.Int32
-	kv := roomstest.NewMemoryKV()
+	kv := memstore.New(nil)
 	rt := newTestRouter()
 	viewers := Viewers{Verify: func(userID, sig string, now time.Time) error { return nil }}
 	rt.Handle("POST /v1/things", viewers.Require(Idempotency{Store: kv}.Wrap(func(w http.ResponseWriter, r *http.Request) error {
@@ -243,7 +244,7 @@ func TestViewersIdempotencyKeysAreTheirOwn(t *testing.T) {
 
 func TestIdempotencyOutsideAuthenticationStoresNothing(t *testing.T) {
 	var runs atomic.Int32
-	kv := roomstest.NewMemoryKV()
+	kv := memstore.New(nil)
 	rt := newTestRouter()
 	rt.Handle("POST /open", Idempotency{Store: kv}.Wrap(func(w http.ResponseWriter, r *http.Request) error {
 		runs.Add(1)

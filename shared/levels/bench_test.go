@@ -6,6 +6,7 @@ import (
 	"fmt"
 	mathrand "math/rand"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -14,9 +15,11 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/uriba-live/uriba/shared/clock"
 	"github.com/uriba-live/uriba/shared/levels"
 	"github.com/uriba-live/uriba/shared/live"
 	"github.com/uriba-live/uriba/shared/store"
+	"github.com/uriba-live/uriba/shared/store/bolt"
 	"github.com/uriba-live/uriba/shared/store/dynamo"
 	"github.com/uriba-live/uriba/shared/store/redis"
 )
@@ -59,6 +62,51 @@ func backends() []backend {
 	return out
 }
 
+// openBolt returns an empty bolt store in a temporary file.
+func openBolt(t testing.TB) *bolt.Store {
+	t.Helper()
+	s, err := bolt.Open(filepath.Join(t.TempDir(), "levels.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// countingKV counts the reads and writes the Updater makes of a real store.
+type countingKV struct {
+	store.KV
+	gets, putIfAbsents, compareAndSwaps atomic.Int64
+}
+
+func (c *countingKV) Get(ctx context.Context, key string) ([]byte, bool, error) {
+	c.gets.Add(1)
+	return c.KV.Get(ctx, key)
+}
+
+func (c *countingKV) PutIfAbsent(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
+	c.putIfAbsents.Add(1)
+	return c.KV.PutIfAbsent(ctx, key, value, ttl)
+}
+
+func (c *countingKV) CompareAndSwap(ctx context.Context, key string, old, new []byte, ttl time.Duration) (bool, error) {
+	c.compareAndSwaps.Add(1)
+	return c.KV.CompareAndSwap(ctx, key, old, new, ttl)
+}
+
+// calls returns how many times the method op was called.
+func (c *countingKV) calls(op string) int {
+	switch op {
+	case "Get":
+		return int(c.gets.Load())
+	case "PutIfAbsent":
+		return int(c.putIfAbsents.Load())
+	case "CompareAndSwap":
+		return int(c.compareAndSwaps.Load())
+	}
+	panic("countingKV does not count " + op)
+}
+
 // countingEffects counts level-up effects and does nothing else.
 type countingEffects struct{ levels, announcements atomic.Int64 }
 
@@ -84,9 +132,9 @@ func BenchmarkLikeStorm(b *testing.B) {
 	}
 	for _, be := range backends() {
 		b.Run(be.name, func(b *testing.B) {
-			kv := newFaultyKV(be.open(b))
+			kv := &countingKV{KV: be.open(b)}
 			fx := &countingEffects{}
-			u := newUpdater(b, kv, newClock(time.Now()), fx, func(c *levels.Config) { c.Now = time.Now })
+			u := newUpdater(b, kv, clock.NewManual(time.Now()), fx, func(c *levels.Config) { c.Now = time.Now })
 			round := 0
 			var distinctSum, creditWrites, maxRatio float64
 			var reads, writes int
@@ -95,7 +143,7 @@ func BenchmarkLikeStorm(b *testing.B) {
 				base := time.Now().Add(-time.Minute)
 				batch := make([]live.Activity, size)
 				distinctSum, creditWrites, maxRatio = 0, 0, 0
-				r0, w0 := kv.count("Get"), kv.count("CompareAndSwap")+kv.count("PutIfAbsent")
+				r0, w0 := kv.calls("Get"), kv.calls("CompareAndSwap")+kv.calls("PutIfAbsent")
 				for start := 0; start < total; start += size {
 					seen := map[string]bool{}
 					for i := range batch {
@@ -106,10 +154,10 @@ func BenchmarkLikeStorm(b *testing.B) {
 							Kind: live.KindLike, Amount: 1, At: base.Add(time.Duration(seq) * time.Millisecond)}
 					}
 					before := u.Stats()
-					w := kv.count("CompareAndSwap") + kv.count("PutIfAbsent")
+					w := kv.calls("CompareAndSwap") + kv.calls("PutIfAbsent")
 					mustApply(b, u, batch)
 					after := u.Stats()
-					credit := (kv.count("CompareAndSwap") + kv.count("PutIfAbsent") - w) - int(after.Announced-before.Announced)
+					credit := (kv.calls("CompareAndSwap") + kv.calls("PutIfAbsent") - w) - int(after.Announced-before.Announced)
 					if credit > len(seen) {
 						b.Fatalf("a batch of %d users wrote %d records for credits", len(seen), credit)
 					}
@@ -117,7 +165,7 @@ func BenchmarkLikeStorm(b *testing.B) {
 					creditWrites += float64(credit)
 					maxRatio = max(maxRatio, float64(credit)/float64(len(seen)))
 				}
-				reads, writes = kv.count("Get")-r0, kv.count("CompareAndSwap")+kv.count("PutIfAbsent")-w0
+				reads, writes = kv.calls("Get")-r0, kv.calls("CompareAndSwap")+kv.calls("PutIfAbsent")-w0
 			}
 			batches := float64(total / size)
 			b.ReportMetric(float64(total)*float64(b.N)/b.Elapsed().Seconds(), "likes/s")
@@ -154,7 +202,7 @@ func mixedBatch(rng *mathrand.Rand, round, n, users int, base time.Time) []live.
 func BenchmarkApply(b *testing.B) {
 	for _, be := range backends() {
 		b.Run(be.name, func(b *testing.B) {
-			u := newUpdater(b, be.open(b), newClock(time.Now()), &countingEffects{}, func(c *levels.Config) { c.Now = time.Now })
+			u := newUpdater(b, be.open(b), clock.NewManual(time.Now()), &countingEffects{}, func(c *levels.Config) { c.Now = time.Now })
 			rng := mathrand.New(mathrand.NewSource(2))
 			var latencies []time.Duration
 			round := 0
@@ -178,7 +226,7 @@ func BenchmarkApply(b *testing.B) {
 // BenchmarkApplyLargeBatch applies batches of 10,000 mixed activities from 2,000 users against
 // bolt and reports the memory one batch takes.
 func BenchmarkApplyLargeBatch(b *testing.B) {
-	u := newUpdater(b, openBolt(b), newClock(time.Now()), &countingEffects{}, func(c *levels.Config) { c.Now = time.Now })
+	u := newUpdater(b, openBolt(b), clock.NewManual(time.Now()), &countingEffects{}, func(c *levels.Config) { c.Now = time.Now })
 	rng := mathrand.New(mathrand.NewSource(3))
 	round := 0
 	b.ReportAllocs()

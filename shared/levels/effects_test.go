@@ -9,9 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uriba-live/uriba/shared/clock"
 	"github.com/uriba-live/uriba/shared/levels"
 	"github.com/uriba-live/uriba/shared/live"
 	"github.com/uriba-live/uriba/shared/standin"
+	"github.com/uriba-live/uriba/shared/store"
+	"github.com/uriba-live/uriba/shared/store/memstore"
 	"github.com/uriba-live/uriba/shared/tim"
 )
 
@@ -87,16 +90,16 @@ func profileLevel(t *testing.T, im *standin.IM, user string) int64 {
 
 func TestALevelUpReachesIMOnce(t *testing.T) {
 	im, client := startIM(t, []string{"bob"}, []string{"room-1"})
-	kv := newFaultyKV(openBolt(t))
-	u := newUpdater(t, kv, newClock(time.Now()), levels.IM{Client: client})
+	kv := memstore.New(nil)
+	u := newUpdater(t, kv, clock.NewManual(time.Now()), levels.IM{Client: client})
 	batch := []live.Activity{act("bob", live.KindPurchase, 1, 1, time.Now().Add(-time.Minute))}
 
 	// The effects succeed but recording them fails: the batch is redelivered.
-	kv.failOn("bob", 0, "CompareAndSwap")
+	kv.SetFaults(memstore.FailCalls("bob", 0, store.ErrUnavailable, "CompareAndSwap"))
 	if failed, _ := u.Apply(context.Background(), batch); len(failed) != 1 {
 		t.Fatalf("failed %v, want bob's activity while the announcement cannot be recorded", failed)
 	}
-	kv.failOn("", 0)
+	kv.SetFaults(nil)
 	mustApply(t, u, batch)
 	mustApply(t, u, batch)
 
@@ -114,7 +117,7 @@ func TestALevelUpReachesIMOnce(t *testing.T) {
 
 func TestALevelUpInARoomIMDoesNotKnowIsGivenUp(t *testing.T) {
 	im, client := startIM(t, []string{"bob"}, nil)
-	u := newUpdater(t, openBolt(t), newClock(time.Now()), levels.IM{Client: client})
+	u := newUpdater(t, memstore.New(nil), clock.NewManual(time.Now()), levels.IM{Client: client})
 	a := act("bob", live.KindPurchase, 1, 1, time.Now().Add(-time.Minute))
 	a.RoomID = "room-gone"
 	mustApply(t, u, []live.Activity{a})

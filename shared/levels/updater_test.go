@@ -10,14 +10,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uriba-live/uriba/shared/clock"
 	"github.com/uriba-live/uriba/shared/levels"
 	"github.com/uriba-live/uriba/shared/live"
 	"github.com/uriba-live/uriba/shared/queue/inproc"
 	"github.com/uriba-live/uriba/shared/store"
+	"github.com/uriba-live/uriba/shared/store/memstore"
 )
 
 func TestTheSameBatchTwiceCreditsOnce(t *testing.T) {
-	u := newUpdater(t, openBolt(t), newClock(t0), nil)
+	u := newUpdater(t, memstore.New(nil), clock.NewManual(t0), nil)
 	batch := []live.Activity{
 		act("alice", live.KindChat, 1, 1, t0),
 		act("alice", live.KindChat, 1, 2, t0),
@@ -40,7 +42,7 @@ func TestTheSameBatchTwiceCreditsOnce(t *testing.T) {
 }
 
 func TestOverlappingBatchesCreditEachActivityOnce(t *testing.T) {
-	u := newUpdater(t, openBolt(t), newClock(t0), nil)
+	u := newUpdater(t, memstore.New(nil), clock.NewManual(t0), nil)
 	mustApply(t, u, acts("alice", live.KindGift, 1, 1, 10, t0))  // 1…10
 	mustApply(t, u, acts("alice", live.KindGift, 1, 6, 10, t0))  // 6…15
 	mustApply(t, u, acts("alice", live.KindGift, 1, 14, 10, t0)) // 14…23
@@ -50,7 +52,7 @@ func TestOverlappingBatchesCreditEachActivityOnce(t *testing.T) {
 }
 
 func TestDuplicateIDsInsideOneBatchCreditOnce(t *testing.T) {
-	u := newUpdater(t, openBolt(t), newClock(t0), nil)
+	u := newUpdater(t, memstore.New(nil), clock.NewManual(t0), nil)
 	a := act("alice", live.KindGift, 7, 1, t0)
 	other := a
 	other.Kind, other.Amount = live.KindPurchase, 1 // the same ID cannot earn twice under another kind
@@ -64,8 +66,8 @@ func TestDuplicateIDsInsideOneBatchCreditOnce(t *testing.T) {
 }
 
 func TestRacingConsumersLoseNoCredit(t *testing.T) {
-	kv := openBolt(t)
-	c := newClock(t0.Add(time.Hour))
+	kv := memstore.New(nil)
+	c := clock.NewManual(t0.Add(time.Hour))
 	// Two Updaters stand for two processes sharing the store.
 	a := newUpdater(t, kv, c, nil, func(cfg *levels.Config) { cfg.Remember = 1024 })
 	b := newUpdater(t, kv, c, nil, func(cfg *levels.Config) { cfg.Remember = 1024 })
@@ -122,16 +124,16 @@ func TestRacingConsumersLoseNoCredit(t *testing.T) {
 }
 
 func TestDailyCapHoldsAcrossBatches(t *testing.T) {
-	kv := newFaultyKV(openBolt(t))
-	u := newUpdater(t, kv, newClock(t0.Add(time.Hour)), nil)
+	kv := memstore.New(nil)
+	u := newUpdater(t, kv, clock.NewManual(t0.Add(time.Hour)), nil)
 	mustApply(t, u, acts("alice", live.KindLike, 1, 1, 60, t0))
 	mustApply(t, u, acts("alice", live.KindLike, 1, 61, 60, t0))
 	if got := xpOf(t, u, "alice"); got != 100 {
 		t.Fatalf("alice has %d XP from 120 likes, want the cap of 100", got)
 	}
-	writes := kv.count("CompareAndSwap") + kv.count("PutIfAbsent")
+	writes := kv.Calls("CompareAndSwap") + kv.Calls("PutIfAbsent")
 	mustApply(t, u, acts("alice", live.KindLike, 1, 121, 50, t0))
-	if w := kv.count("CompareAndSwap") + kv.count("PutIfAbsent"); w != writes {
+	if w := kv.Calls("CompareAndSwap") + kv.Calls("PutIfAbsent"); w != writes {
 		t.Errorf("a batch that earns nothing wrote the record %d times", w-writes)
 	}
 	// The cap of one kind leaves the others alone.
@@ -147,8 +149,8 @@ func TestDailyCapHoldsAcrossBatches(t *testing.T) {
 func TestDailyCapFollowsTheUTCDay(t *testing.T) {
 	day1 := time.Date(2025, 3, 14, 23, 58, 0, 0, time.UTC)
 	day2 := day1.Add(3 * time.Minute) // 00:01 on the 15th
-	c := newClock(day1.Add(time.Minute))
-	u := newUpdater(t, openBolt(t), c, nil)
+	c := clock.NewManual(day1.Add(time.Minute))
+	u := newUpdater(t, memstore.New(nil), c, nil)
 
 	mustApply(t, u, acts("alice", live.KindLike, 1, 1, 50, day1)) // 23:58:01…23:58:50
 	mustApply(t, u, acts("alice", live.KindLike, 1, 51, 60, day1))
@@ -187,7 +189,7 @@ func TestDailyCapFollowsTheUTCDay(t *testing.T) {
 
 func TestLevelUpEffectsRunOnceEvenWhenTheyFailFirst(t *testing.T) {
 	fx := &effects{}
-	u := newUpdater(t, openBolt(t), newClock(t0.Add(time.Hour)), fx)
+	u := newUpdater(t, memstore.New(nil), clock.NewManual(t0.Add(time.Hour)), fx)
 	batch := []live.Activity{
 		act("bob", live.KindPurchase, 1, 1, t0), // 50 XP: level 2
 		act("alice", live.KindChat, 1, 2, t0),   // no level-up
@@ -232,8 +234,8 @@ func TestLevelUpEffectsRunOnceEvenWhenTheyFailFirst(t *testing.T) {
 }
 
 func TestLevelUpEffectsRunAfterACrashBeforeThem(t *testing.T) {
-	kv := openBolt(t)
-	c := newClock(t0.Add(time.Hour))
+	kv := memstore.New(nil)
+	c := clock.NewManual(t0.Add(time.Hour))
 	batch := []live.Activity{act("bob", live.KindPurchase, 4, 1, t0)} // 200 XP: level 3
 	// A consumer without effects stands for one that crashed after its write.
 	mustApply(t, newUpdater(t, kv, c, nil), batch)
@@ -250,7 +252,7 @@ func TestLevelUpEffectsRunAfterACrashBeforeThem(t *testing.T) {
 
 func TestUndeliverableEffectsAreGivenUp(t *testing.T) {
 	fx := &effects{}
-	u := newUpdater(t, openBolt(t), newClock(t0.Add(time.Hour)), fx)
+	u := newUpdater(t, memstore.New(nil), clock.NewManual(t0.Add(time.Hour)), fx)
 	fx.setFail(fmt.Errorf("%w: no such group", levels.ErrUndeliverable))
 	batch := []live.Activity{act("bob", live.KindPurchase, 1, 1, t0)}
 	mustApply(t, u, batch)
@@ -265,9 +267,9 @@ func TestUndeliverableEffectsAreGivenUp(t *testing.T) {
 }
 
 func TestBadActivitiesAreSkippedAndCounted(t *testing.T) {
-	kv := newFaultyKV(openBolt(t))
+	kv := memstore.New(nil)
 	now := t0.Add(time.Hour)
-	u := newUpdater(t, kv, newClock(now), nil)
+	u := newUpdater(t, kv, clock.NewManual(now), nil)
 	good := act("alice", live.KindGift, 5, 1, t0)
 	mutate := func(f func(a *live.Activity)) live.Activity {
 		a := good
@@ -295,7 +297,7 @@ func TestBadActivitiesAreSkippedAndCounted(t *testing.T) {
 	if got := xpOf(t, u, "alice"); got != 0 {
 		t.Fatalf("bad activities earned %d XP", got)
 	}
-	if n := kv.count("CompareAndSwap") + kv.count("PutIfAbsent") + kv.count("Get"); n != 1 {
+	if n := kv.Calls("CompareAndSwap") + kv.Calls("PutIfAbsent") + kv.Calls("Get"); n != 1 {
 		t.Errorf("bad activities cost %d store calls, want none (besides the Get of this test)", n-1)
 	}
 	if s := u.Stats(); s.UnknownKind != 2 || s.Rejected != 9 || s.Credited != 0 {
@@ -308,8 +310,8 @@ func TestBadActivitiesAreSkippedAndCounted(t *testing.T) {
 }
 
 func TestAStoreFailureFailsOnlyThatUser(t *testing.T) {
-	kv := newFaultyKV(openBolt(t))
-	u := newUpdater(t, kv, newClock(t0.Add(time.Hour)), nil)
+	kv := memstore.New(nil)
+	u := newUpdater(t, kv, clock.NewManual(t0.Add(time.Hour)), nil)
 	batch := []live.Activity{
 		act("alice", live.KindGift, 1, 1, t0),
 		act("carol", live.KindGift, 2, 2, t0),
@@ -317,7 +319,7 @@ func TestAStoreFailureFailsOnlyThatUser(t *testing.T) {
 		act("carol", live.KindGift, 4, 4, t0),
 		act("carol", "dance", 4, 5, t0),
 	}
-	kv.failOn("carol", 0)
+	kv.SetFaults(memstore.FailCalls("carol", 0, store.ErrUnavailable))
 	failed, err := u.Apply(context.Background(), batch)
 	if !slices.Equal(failed, []string{"room-1/2", "room-1/4"}) {
 		t.Fatalf("failed %v, want carol's two valid activities", failed)
@@ -325,10 +327,10 @@ func TestAStoreFailureFailsOnlyThatUser(t *testing.T) {
 	if !errors.Is(err, store.ErrUnavailable) {
 		t.Fatalf("err %v, want one matching store.ErrUnavailable", err)
 	}
-	if got := kv.count("Get"); got != 1+2 {
+	if got := kv.Calls("Get"); got != 1+2 {
 		t.Errorf("%d Get calls, want one each for carol, alice and bob: the store adapter alone retries", got)
 	}
-	kv.failOn("", 0)
+	kv.SetFaults(nil)
 	mustApply(t, u, batch)
 	for user, want := range map[string]int64{"alice": 1, "bob": 3, "carol": 6} {
 		if got := xpOf(t, u, user); got != want {
@@ -338,16 +340,16 @@ func TestAStoreFailureFailsOnlyThatUser(t *testing.T) {
 }
 
 func TestATransientStoreFailureIsLeftToRedelivery(t *testing.T) {
-	kv := newFaultyKV(openBolt(t))
-	u := newUpdater(t, kv, newClock(t0.Add(time.Hour)), nil)
+	kv := memstore.New(nil)
+	u := newUpdater(t, kv, clock.NewManual(t0.Add(time.Hour)), nil)
 	mustApply(t, u, []live.Activity{act("alice", live.KindGift, 1, 1, t0)})
-	kv.failOn("alice", 1, "CompareAndSwap")
+	kv.SetFaults(memstore.FailCalls("alice", 1, store.ErrUnavailable, "CompareAndSwap"))
 	batch := []live.Activity{act("alice", live.KindGift, 1, 2, t0)}
 	failed, err := u.Apply(context.Background(), batch)
 	if !slices.Equal(failed, []string{"room-1/2"}) || !errors.Is(err, store.ErrUnavailable) {
 		t.Fatalf("failed %v, err %v; want the activity back for redelivery", failed, err)
 	}
-	if got := kv.count("CompareAndSwap"); got != 1 {
+	if got := kv.Calls("CompareAndSwap"); got != 1 {
 		t.Errorf("%d CompareAndSwap calls, want 1: an unavailable store is not asked again here", got)
 	}
 	mustApply(t, u, batch)
@@ -358,15 +360,15 @@ func TestATransientStoreFailureIsLeftToRedelivery(t *testing.T) {
 }
 
 func TestAWriteWhoseReplyWasLostCreditsOnce(t *testing.T) {
-	kv := &lostReplyKV{KV: openBolt(t), marker: "alice"}
-	u := newUpdater(t, kv, newClock(t0.Add(time.Hour)), nil)
+	kv := memstore.New(nil)
+	u := newUpdater(t, kv, clock.NewManual(t0.Add(time.Hour)), nil)
 	// The store applied each write but its reply was lost, so the batch fails and the queue
 	// delivers it again.
 	for i, batch := range [][]live.Activity{
 		{act("alice", live.KindGift, 10, 1, t0)}, // the first write, a PutIfAbsent
 		{act("alice", live.KindGift, 5, 2, t0)},  // a CompareAndSwap
 	} {
-		kv.lose.Store(1)
+		kv.SetFaults(memstore.FailCalls("alice", 1, memstore.ErrReplyLost, "PutIfAbsent", "CompareAndSwap"))
 		if failed, err := u.Apply(context.Background(), batch); len(failed) != 1 || !errors.Is(err, store.ErrUnavailable) {
 			t.Fatalf("batch %d: failed %v, err %v; want it back for redelivery", i, failed, err)
 		}
@@ -378,7 +380,7 @@ func TestAWriteWhoseReplyWasLostCreditsOnce(t *testing.T) {
 }
 
 func TestForgottenActivitiesAreRefusedAsLate(t *testing.T) {
-	u := newUpdater(t, openBolt(t), newClock(t0.Add(time.Hour)), nil, func(c *levels.Config) { c.Remember = 4 })
+	u := newUpdater(t, memstore.New(nil), clock.NewManual(t0.Add(time.Hour)), nil, func(c *levels.Config) { c.Remember = 4 })
 	batch := acts("alice", live.KindGift, 1, 10, 6, t0) // seq 10…15
 	mustApply(t, u, batch)
 	mustApply(t, u, batch)
@@ -396,24 +398,24 @@ func TestForgottenActivitiesAreRefusedAsLate(t *testing.T) {
 }
 
 func TestEachUserRecordIsWrittenOncePerBatch(t *testing.T) {
-	kv := newFaultyKV(openBolt(t))
-	u := newUpdater(t, kv, newClock(t0.Add(time.Hour)), nil)
+	kv := memstore.New(nil)
+	u := newUpdater(t, kv, clock.NewManual(t0.Add(time.Hour)), nil)
 	var batch []live.Activity
 	for i := range 100 {
 		batch = append(batch, act(fmt.Sprintf("viewer-%d", i%7), live.KindGift, 1, i, t0))
 	}
 	mustApply(t, u, batch)
 	mustApply(t, u, batch[:50])
-	if w := kv.count("CompareAndSwap") + kv.count("PutIfAbsent"); w != 7 {
+	if w := kv.Calls("CompareAndSwap") + kv.Calls("PutIfAbsent"); w != 7 {
 		t.Errorf("%d writes for 7 users, want 7", w)
 	}
-	if r := kv.count("Get"); r != 14 {
+	if r := kv.Calls("Get"); r != 14 {
 		t.Errorf("%d reads for 7 users in two batches, want 14", r)
 	}
 }
 
 func TestANewUserIsAtLevelOne(t *testing.T) {
-	u := newUpdater(t, openBolt(t), newClock(t0), nil)
+	u := newUpdater(t, memstore.New(nil), clock.NewManual(t0), nil)
 	got, err := u.Get(context.Background(), "nobody")
 	if err != nil {
 		t.Fatal(err)
@@ -434,13 +436,13 @@ func TestANewUserIsAtLevelOne(t *testing.T) {
 func TestNewUpdaterRefusesInvalidRules(t *testing.T) {
 	rules := live.DefaultLevelRules()
 	rules.Thresholds = []int64{10, 5}
-	if _, err := levels.NewUpdater(openBolt(t), nil, levels.Config{Rules: rules}); err == nil {
+	if _, err := levels.NewUpdater(memstore.New(nil), nil, levels.Config{Rules: rules}); err == nil {
 		t.Error("NewUpdater accepted a decreasing curve")
 	}
 }
 
 func TestTheInProcessQueueFeedsTheUpdater(t *testing.T) {
-	u := newUpdater(t, openBolt(t), newClock(t0.Add(time.Hour)), nil)
+	u := newUpdater(t, memstore.New(nil), clock.NewManual(t0.Add(time.Hour)), nil)
 	q, err := inproc.New(inproc.Config{Handle: u.Handle, BatchSize: 7, BatchWait: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

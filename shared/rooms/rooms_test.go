@@ -412,12 +412,12 @@ func TestStoreFailureAfterCreateDestroysTheGroup(t *testing.T) {
 	for _, op := range []string{"PutIfAbsent", "Put"} {
 		t.Run(op, func(t *testing.T) {
 			h := roomstest.New(t, roomstest.Options{})
-			h.Memory.Fail = func(o, key string) error {
+			h.Memory.SetFaults(func(o, key string) error {
 				if o == op && strings.HasPrefix(key, "rooms/") {
 					return errors.New("disk full")
 				}
 				return nil
-			}
+			})
 			_, err := h.Service.Create(ctx, rooms.CreateParams{RoomID: "r1", Title: "t", AnchorID: "a"})
 			if err == nil {
 				t.Fatal("created")
@@ -460,12 +460,12 @@ func TestStoreFailureAfterAChangeRevertsIM(t *testing.T) {
 	if _, err := h.Service.SetNotice(ctx, "r1", "before"); err != nil {
 		t.Fatal(err)
 	}
-	h.Memory.Fail = func(op, key string) error {
+	h.Memory.SetFaults(func(op, key string) error {
 		if op == "CompareAndSwap" {
 			return errors.New("throttled")
 		}
 		return nil
-	}
+	})
 	h.Counter.Reset()
 	if _, err := h.Service.SetStatus(ctx, "r1", live.StatusLive); err == nil {
 		t.Fatal("no error")
@@ -482,7 +482,7 @@ func TestStoreFailureAfterAChangeRevertsIM(t *testing.T) {
 	if g.Fields["room_status"] != "created" || g.Notification != "before" || g.Fields["ADD_GOODS"] != "" {
 		t.Fatalf("IM was not reverted: %+v", g)
 	}
-	h.Memory.Fail = nil
+	h.Memory.SetFaults(nil)
 	if r := stored(t, h, "r1"); r.Status != live.StatusCreated || r.Notice != "before" || r.Product != nil {
 		t.Fatalf("stored %+v", r)
 	}

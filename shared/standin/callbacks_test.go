@@ -18,7 +18,10 @@ func TestCallbacksAreSignedAndDescribed(t *testing.T) {
 	if reply.MsgSeq != 1 {
 		t.Fatalf("reply %+v", reply)
 	}
-	eventually(t, "AfterSendMsg", func() bool { return len(app.received(tim.CmdAfterSendMsg)) == 1 })
+	h.settle()
+	if n := len(app.received(tim.CmdAfterSendMsg)); n != 1 {
+		t.Fatalf("%d AfterSendMsg callbacks, want 1", n)
+	}
 
 	before := app.received(tim.CmdBeforeSendMsg)
 	if len(before) != 1 {
@@ -107,6 +110,7 @@ func TestBeforeSendMsgDecides(t *testing.T) {
 					t.Fatalf("delivered %+v, reply %+v", msgs, reply)
 				}
 				viewer.quiet(t, 200*time.Millisecond)
+				h.settle()
 				if n := len(app.received(tim.CmdAfterSendMsg)); n != 0 {
 					t.Fatalf("%d AfterSendMsg callbacks for a message not delivered", n)
 				}
@@ -123,7 +127,10 @@ func TestBeforeSendMsgDecides(t *testing.T) {
 			if err := json.Unmarshal(m.Payload, &p); err != nil || m.Type != tim.ElemText || p.Text != c.delivered {
 				t.Fatalf("alice received %+v", m)
 			}
-			eventually(t, "AfterSendMsg", func() bool { return len(app.received(tim.CmdAfterSendMsg)) == 1 })
+			h.settle()
+			if n := len(app.received(tim.CmdAfterSendMsg)); n != 1 {
+				t.Fatalf("%d AfterSendMsg callbacks, want 1", n)
+			}
 			after := decodeSendMsgCallback(t, app.received(tim.CmdAfterSendMsg)[0])
 			if text, _ := after.MsgBody[0].Text(); text != c.delivered || after.MsgSeq != 1 {
 				t.Fatalf("AfterSendMsg %+v", after)
@@ -176,8 +183,7 @@ func TestAdminMessagesAndForbidCallbackControl(t *testing.T) {
 	h.must(cmdSendGroupMsg, tim.SendGroupMsgRequest{GroupID: "room", Random: 3, FromAccount: "bob", MsgBody: text,
 		ForbidCallbackControl: []string{"ForbidAfterSendMsgCallback"}}, nil)
 
-	eventually(t, "AfterSendMsg", func() bool { return len(app.received(tim.CmdAfterSendMsg)) == 2 })
-	time.Sleep(50 * time.Millisecond)
+	h.settle()
 	if n := len(app.received(tim.CmdBeforeSendMsg)); n != 1 {
 		t.Fatalf("%d BeforeSendMsg callbacks, want 1 (only the third message)", n)
 	}
@@ -212,9 +218,10 @@ func TestMembershipCallbacks(t *testing.T) {
 	if status := h.viewer(http.MethodDelete, path+"/me", "alice", nil, nil); status != http.StatusOK {
 		t.Fatalf("quit: HTTP %d", status)
 	}
-	eventually(t, "membership callbacks", func() bool {
-		return len(app.received(tim.CmdAfterNewMemberJoin)) == 1 && len(app.received(tim.CmdAfterMemberExit)) == 1
-	})
+	h.settle()
+	if joins, exits := len(app.received(tim.CmdAfterNewMemberJoin)), len(app.received(tim.CmdAfterMemberExit)); joins != 1 || exits != 1 {
+		t.Fatalf("%d AfterNewMemberJoin and %d AfterMemberExit callbacks, want 1 each", joins, exits)
+	}
 	var join tim.NewMemberJoinCallback
 	r := app.received(tim.CmdAfterNewMemberJoin)[0]
 	if err := json.Unmarshal(r.body, &join); err != nil {

@@ -89,8 +89,7 @@ func TestFrequencyControlShedsLowPriorityFirst(t *testing.T) {
 	if n := len(app.received(tim.CmdBeforeSendMsg)); n != 25 {
 		t.Fatalf("%d BeforeSendMsg callbacks, want one per message, dropped ones included", n)
 	}
-	eventually(t, "AfterSendMsg", func() bool { return len(app.received(tim.CmdAfterSendMsg)) >= 5 })
-	time.Sleep(100 * time.Millisecond)
+	h.settle()
 	if n := len(app.received(tim.CmdAfterSendMsg)); n != 5 {
 		t.Fatalf("%d AfterSendMsg callbacks, want one per delivered message", n)
 	}

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/tencentyun/tls-sig-api-v2-golang/tencentyun"
+
+	"github.com/uriba-live/uriba/shared/clock"
 	"github.com/uriba-live/uriba/shared/tim"
 )
 
@@ -28,30 +30,12 @@ const (
 	testAdmin = "administrator"
 )
 
-// clock is a settable time source.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // harness is a stand-in served on loopback, with a settable clock.
 type harness struct {
 	t        *testing.T
 	im       *IM
 	srv      *httptest.Server
-	clock    *clock
+	clock    *clock.Manual
 	adminSig string
 }
 
@@ -59,7 +43,7 @@ type option func(*Config)
 
 func newHarness(t *testing.T, opts ...option) *harness {
 	t.Helper()
-	c := &clock{t: time.Now()}
+	c := clock.NewManual(time.Now())
 	cfg := Config{SDKAppID: testAppID, SecretKey: testKey, Admin: testAdmin, Now: c.Now}
 	for _, o := range opts {
 		o(&cfg)
@@ -373,7 +357,13 @@ func (a *callbackApp) signedCorrectly(q url.Values) bool {
 	return q.Get("RequestTime") != "" && subtle.ConstantTimeCompare([]byte(want), []byte(q.Get("Sign"))) == 1
 }
 
-// eventually waits up to two seconds for cond.
+// settle waits for the work the stand-in has started in the background, such as after-callbacks,
+// to finish. A REST call starts such work before it answers, so once a test's calls have
+// returned, settle waits for all the work they caused.
+func (h *harness) settle() { h.im.wg.Wait() }
+
+// eventually waits up to two seconds for cond. It is for what happens on the stand-in's own
+// account, such as noticing that a client went away; wait for callbacks with settle.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(2 * time.Second)

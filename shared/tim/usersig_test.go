@@ -8,35 +8,62 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/uriba-live/uriba/shared/clock"
 )
 
-// countingSigs replaces a client's UserSig generator with one that counts generations and
-// returns "sig-<n>", so tests can see which generation a request carried.
-func countingSigs(c *Client) *atomic.Int64 {
-	var n atomic.Int64
-	c.genSig = func(int, string, string, time.Duration) (string, error) {
-		time.Sleep(time.Millisecond) // widen the window in which callers could pile up
-		return "sig-" + strconv.FormatInt(n.Add(1), 10), nil
-	}
-	return &n
+// sigGenerator replaces a client's UserSig generator with one that counts generations and
+// returns "sig-<n>", so tests can see which generation a request carried. A generation during a
+// burst does not return before every caller of the burst has started its call, so that the
+// callers that need the UserSig pile up behind it.
+type sigGenerator struct {
+	n atomic.Int64
+
+	mu      sync.Mutex
+	started chan struct{} // closed once every caller of the current burst has started
 }
 
+func countingSigs(c *Client) *sigGenerator {
+	g := &sigGenerator{}
+	c.genSig = func(int, string, string, time.Duration) (string, error) {
+		g.mu.Lock()
+		started := g.started
+		g.mu.Unlock()
+		if started != nil {
+			<-started
+		}
+		return "sig-" + strconv.FormatInt(g.n.Add(1), 10), nil
+	}
+	return g
+}
+
+// Load returns the number of generations so far.
+func (g *sigGenerator) Load() int64 { return g.n.Load() }
+
 // burst makes n concurrent calls and returns the UserSigs IM saw during them.
-func burst(t *testing.T, c *Client, f *fakeIM, n int) map[string]int {
+func burst(t *testing.T, c *Client, f *fakeIM, g *sigGenerator, n int) map[string]int {
 	t.Helper()
 	before := len(f.requests())
-	var wg sync.WaitGroup
+	started := make(chan struct{})
+	g.mu.Lock()
+	g.started = started
+	g.mu.Unlock()
+	var wg, calling sync.WaitGroup
 	start := make(chan struct{})
 	errs := make(chan error, n)
+	calling.Add(n)
 	for range n {
 		wg.Go(func() {
 			<-start
+			calling.Done()
 			if err := c.AccountImport(context.Background(), AccountImportRequest{UserID: "u"}); err != nil {
 				errs <- err
 			}
 		})
 	}
 	close(start)
+	calling.Wait()
+	close(started)
 	wg.Wait()
 	close(errs)
 	for err := range errs {
@@ -50,36 +77,36 @@ func burst(t *testing.T, c *Client, f *fakeIM, n int) map[string]int {
 }
 
 func TestAdminUserSigIsGeneratedOnceAndRenewedBeforeExpiry(t *testing.T) {
-	clock := &manualClock{now: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clk := clock.NewManual(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
 	f := newFakeIM(t, nil)
-	c := newTestClient(t, f.srv.URL, func(cfg *ClientConfig) { cfg.Now = clock.Now })
+	c := newTestClient(t, f.srv.URL, func(cfg *ClientConfig) { cfg.Now = clk.Now })
 	gens := countingSigs(c)
 
-	seen := burst(t, c, f, 1000)
+	seen := burst(t, c, f, gens, 1000)
 	if gens.Load() != 1 || len(seen) != 1 || seen["sig-1"] != 1000 {
 		t.Fatalf("1000 concurrent calls: %d generations, sigs seen %v", gens.Load(), seen)
 	}
 
 	// Still more than an hour left: no renewal.
-	clock.Advance(22 * time.Hour)
-	if seen := burst(t, c, f, 100); gens.Load() != 1 || seen["sig-1"] != 100 {
+	clk.Advance(22 * time.Hour)
+	if seen := burst(t, c, f, gens, 100); gens.Load() != 1 || seen["sig-1"] != 100 {
 		t.Fatalf("22h later: %d generations, sigs seen %v", gens.Load(), seen)
 	}
 
 	// Under an hour left: exactly one renewal, and the old UserSig, still valid, may serve
 	// the calls that overlap it.
-	clock.Advance(90 * time.Minute)
-	seen = burst(t, c, f, 1000)
+	clk.Advance(90 * time.Minute)
+	seen = burst(t, c, f, gens, 1000)
 	if gens.Load() != 2 || seen["sig-1"]+seen["sig-2"] != 1000 {
 		t.Fatalf("in the renewal window: %d generations, sigs seen %v", gens.Load(), seen)
 	}
-	if seen := burst(t, c, f, 10); seen["sig-2"] != 10 {
+	if seen := burst(t, c, f, gens, 10); seen["sig-2"] != 10 {
 		t.Fatalf("after renewal: sigs seen %v", seen)
 	}
 
 	// Past expiry: callers wait for one new UserSig and never send the expired one.
-	clock.Advance(48 * time.Hour)
-	seen = burst(t, c, f, 1000)
+	clk.Advance(48 * time.Hour)
+	seen = burst(t, c, f, gens, 1000)
 	if gens.Load() != 3 || seen["sig-3"] != 1000 {
 		t.Fatalf("after expiry: %d generations, sigs seen %v", gens.Load(), seen)
 	}

@@ -79,6 +79,10 @@ type Queue struct {
 	done chan struct{} // closed when the consumer has drained the queue after Close
 
 	published, delivered, failed atomic.Uint64
+
+	// waiting, when set, is called by a publisher that is about to wait for room, so that a test
+	// can tell that one waits.
+	waiting func()
 }
 
 var _ queue.Publisher = (*Queue)(nil)
@@ -151,6 +155,9 @@ func (q *Queue) Publish(ctx context.Context, activities ...live.Activity) error 
 		}
 		space := q.space
 		q.mu.Unlock()
+		if q.waiting != nil {
+			q.waiting()
+		}
 		select {
 		case <-space:
 		case <-ctx.Done():

@@ -218,13 +218,20 @@ func TestPublishAfterCloseFails(t *testing.T) {
 func TestCloseReleasesWaitingPublishers(t *testing.T) {
 	b := &blocker{entered: make(chan struct{}, 10), release: make(chan struct{})}
 	q := newQueue(t, Config{Handle: b.handle, Buffer: 1, BatchSize: 1, BatchWait: time.Millisecond})
+	blocked := make(chan struct{}, 1)
+	q.waiting = func() {
+		select {
+		case blocked <- struct{}{}:
+		default:
+		}
+	}
 	ctx := context.Background()
 	_ = q.Publish(ctx, activities("first", 1)...)
 	<-b.entered
 	_ = q.Publish(ctx, activities("second", 1)...)
 	waiting := make(chan error, 1)
 	go func() { waiting <- q.Publish(ctx, activities("third", 1)...) }()
-	time.Sleep(20 * time.Millisecond)
+	<-blocked // the third publisher waits for room
 	closed := make(chan struct{})
 	go func() { _ = q.Close(); close(closed) }()
 	select {

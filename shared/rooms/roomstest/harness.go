@@ -1,3 +1,6 @@
+// Package roomstest helps test code built on package rooms: an IM wrapper that counts and fails
+// calls, and a harness that runs the rooms service against the IM stand-in on loopback, over an
+// in-memory store and a settable clock. It is for tests only.
 package roomstest
 
 import (
@@ -10,13 +13,14 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/uriba-live/uriba/shared/clock"
 	"github.com/uriba-live/uriba/shared/rooms"
 	"github.com/uriba-live/uriba/shared/roomstats"
 	"github.com/uriba-live/uriba/shared/standin"
+	"github.com/uriba-live/uriba/shared/store/memstore"
 	"github.com/uriba-live/uriba/shared/tim"
 )
 
@@ -29,7 +33,8 @@ const (
 
 // Options configure a Harness.
 type Options struct {
-	// KV is the store; a new MemoryKV when nil.
+	// KV is the store; when nil, a new in-memory store that expires values by the harness's
+	// Clock.
 	KV rooms.KV
 	// Config configures the service. Its Now defaults to the harness's Clock and its Stats to
 	// roomstats over the store, when the store has the counter methods.
@@ -45,9 +50,9 @@ type Harness struct {
 	Client  *tim.Client
 	Counter *CountingIM
 	KV      rooms.KV
-	Memory  *MemoryKV // the store when Options.KV was nil
+	Memory  *memstore.Store // the store when Options.KV was nil
 	Stats   *roomstats.Stats
-	Clock   *Clock
+	Clock   *clock.Manual
 	Service *rooms.Service
 }
 
@@ -68,9 +73,9 @@ func New(t testing.TB, o Options) *Harness {
 		t.Fatal(err)
 	}
 	h := &Harness{t: t, IM: im, URL: srv.URL, Client: client, Counter: &CountingIM{Inner: client},
-		KV: o.KV, Clock: NewClock(time.Date(2025, 5, 1, 10, 0, 0, 0, time.UTC))}
+		KV: o.KV, Clock: clock.NewManual(time.Date(2025, 5, 1, 10, 0, 0, 0, time.UTC))}
 	if h.KV == nil {
-		h.Memory = NewMemoryKV()
+		h.Memory = memstore.New(h.Clock.Now)
 		h.KV = h.Memory
 	}
 	cfg := o.Config
@@ -85,29 +90,6 @@ func New(t testing.TB, o Options) *Harness {
 		t.Fatal(err)
 	}
 	return h
-}
-
-// Clock is a settable time source.
-type Clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-// NewClock returns a clock showing t.
-func NewClock(t time.Time) *Clock { return &Clock{t: t} }
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-// Advance moves the clock forward by d.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
 }
 
 // Viewer imports userID into the stand-in (without counting the call) and returns its UserSig.

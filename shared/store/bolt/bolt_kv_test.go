@@ -3,6 +3,7 @@ package bolt
 import (
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/uriba-live/uriba/shared/store"
 	"github.com/uriba-live/uriba/shared/store/storetest"
@@ -18,7 +19,11 @@ func newStore(t testing.TB) *Store {
 }
 
 func TestContract(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.KV { return newStore(t) })
+	storetest.RunWithClock(t, func(t *testing.T, now func() time.Time) store.KV {
+		s := newStore(t)
+		s.now = now
+		return s
+	})
 }
 
 func BenchmarkAdd(b *testing.B) {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uriba-live/uriba/shared/clock"
 	"github.com/uriba-live/uriba/shared/store"
 	bbolt "go.etcd.io/bbolt"
 )
@@ -43,8 +44,8 @@ func TestRecordsOutliveTheProcess(t *testing.T) {
 func TestWritesRemoveExpiredValues(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
-	clock := time.Unix(1_700_000_000, 0)
-	s.now = func() time.Time { return clock }
+	c := clock.NewManual(time.Unix(1_700_000_000, 0))
+	s.now = c.Now
 	for i := range 2*purgeBatch + 5 {
 		if err := s.Put(ctx, "dedupe#"+string(rune('A'+i)), []byte("v"), time.Minute); err != nil {
 			t.Fatal(err)
@@ -61,7 +62,7 @@ func TestWritesRemoveExpiredValues(t *testing.T) {
 		t.Fatalf("before expiry: %+v", got)
 	}
 
-	clock = clock.Add(2 * time.Minute)
+	c.Advance(2 * time.Minute)
 	if v, ok, err := s.Get(ctx, "dedupe#B"); err != nil || ok {
 		t.Fatalf("Get of an expired value = %q, %v, %v", v, ok, err)
 	}

@@ -57,7 +57,19 @@ func TestExpiringWritesPruneTheirDirectory(t *testing.T) {
 	if got := s.client.ZCard(ctx, r.dir).Val(); got != n {
 		t.Fatalf("the directory names %d records, want %d", got, n)
 	}
-	time.Sleep(100 * time.Millisecond)
+	// Redis expires the values on its own clock; wait until it has, the last written last.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		_, ok, err := s.Get(ctx, fmt.Sprintf("idem/k%02d", n-1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("Redis kept a value with a ttl of 50ms for 5s")
+		}
+	}
 	// Each expiring write removes up to 16 overdue names; three of them remove all 40.
 	for i := range 3 {
 		if err := s.Put(ctx, fmt.Sprintf("idem/new%d", i), []byte("v"), time.Hour); err != nil {

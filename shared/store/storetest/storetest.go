@@ -18,13 +18,33 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uriba-live/uriba/shared/clock"
 	"github.com/uriba-live/uriba/shared/live"
 	"github.com/uriba-live/uriba/shared/store"
 )
 
 // Run runs the contract suite. newKV returns a new store that holds no record, and arranges for
-// its release with t.Cleanup. Most subtests run in parallel.
+// its release with t.Cleanup. Most subtests run in parallel. The store keeps its own time, so the
+// expiry test waits, a few seconds, for values to expire; use RunWithClock for a store whose
+// clock can be set.
 func Run(t *testing.T, newKV func(t *testing.T) store.KV) {
+	run(t, func(t *testing.T) (store.KV, *clock.Manual) { return newKV(t), nil })
+}
+
+// RunWithClock runs the contract suite against a store that reads the time from a clock the
+// suite moves. newKV returns a new store that holds no record and takes the time from now, and
+// arranges for its release with t.Cleanup. The expiry test then moves the clock instead of
+// waiting, and checks that each value expires exactly its ttl after its write.
+func RunWithClock(t *testing.T, newKV func(t *testing.T, now func() time.Time) store.KV) {
+	run(t, func(t *testing.T) (store.KV, *clock.Manual) {
+		c := clock.NewManual(time.Date(2025, 1, 1, 12, 0, 0, 0, time.UTC))
+		return newKV(t, c.Now), c
+	})
+}
+
+// run runs the suite over the stores of newKV, which returns each with its clock, or with nil
+// when the store keeps its own time.
+func run(t *testing.T, newKV func(t *testing.T) (store.KV, *clock.Manual)) {
 	type test struct {
 		name string
 		run  func(t *testing.T, kv store.KV)
@@ -45,7 +65,6 @@ func Run(t *testing.T, newKV func(t *testing.T) store.KV) {
 		{"Max", testMax},
 		{"KindsDoNotMix", testKindsDoNotMix},
 		{"AddMany", testAddMany},
-		{"Expiry", testExpiry},
 		{"Scan", testScan},
 		{"ScanPages", testScanPages},
 		{"EndedContext", testEndedContext},
@@ -63,12 +82,21 @@ func Run(t *testing.T, newKV func(t *testing.T) store.KV) {
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
 				t.Parallel()
-				tc.run(t, newKV(t))
+				kv, _ := newKV(t)
+				tc.run(t, kv)
 			})
 		}
+		t.Run("Expiry", func(t *testing.T) {
+			t.Parallel()
+			kv, c := newKV(t)
+			testExpiry(t, kv, c)
+		})
 	})
 	for _, tc := range concurrent {
-		t.Run(tc.name, func(t *testing.T) { tc.run(t, newKV(t)) })
+		t.Run(tc.name, func(t *testing.T) {
+			kv, _ := newKV(t)
+			tc.run(t, kv)
+		})
 	}
 }
 
@@ -526,8 +554,13 @@ func testAddMany(t *testing.T, kv store.KV) {
 	}
 }
 
-func testExpiry(t *testing.T, kv store.KV) {
-	written := time.Now()
+// testExpiry checks expiry against c, or against the wall clock when c is nil.
+func testExpiry(t *testing.T, kv store.KV, c *clock.Manual) {
+	now := time.Now
+	if c != nil {
+		now = c.Now
+	}
+	written := now()
 	put(t, kv, "ttl/put", "v", shortTTL)
 	put(t, kv, "ttl/replaced", "v", shortTTL)
 	put(t, kv, "ttl/replaced", "forever", 0)
@@ -548,10 +581,15 @@ func testExpiry(t *testing.T, kv store.KV) {
 	if swapped, err := kv.CompareAndSwap(ctx, "ttl/unswapped", []byte("v"), []byte("w"), 0); err != nil || !swapped {
 		t.Fatalf("CompareAndSwap = %v, %v", swapped, err)
 	}
-	// Every value is there before its ttl. The check means something only when it ends before
-	// the ttl, which a busy server may not allow.
+	expiring := []string{"ttl/put", "ttl/deleted", "ttl/added", "ttl/maxed", "ttl#nodir", "ttl/absent", "ttl/swapped"}
+	if c != nil {
+		// Every value is there until the last moment before its ttl.
+		c.Advance(shortTTL - time.Nanosecond)
+	}
+	// Every value is there before its ttl. On the wall clock the check means something only
+	// when it ends before the ttl, which a busy server may not allow.
 	var early []string
-	for _, key := range []string{"ttl/put", "ttl/absent", "ttl/swapped", "ttl#nodir"} {
+	for _, key := range expiring {
 		if _, ok, err := kv.Get(ctx, key); err != nil {
 			t.Fatal(err)
 		} else if !ok {
@@ -565,7 +603,7 @@ func testExpiry(t *testing.T, kv store.KV) {
 	if len(items) != 10 {
 		early = append(early, fmt.Sprintf("Scan found %d values, want 10", len(items)))
 	}
-	if time.Since(written) < shortTTL {
+	if now().Sub(written) < shortTTL {
 		for _, e := range early {
 			t.Errorf("before the ttl: %s", e)
 		}
@@ -573,24 +611,20 @@ func testExpiry(t *testing.T, kv store.KV) {
 		t.Logf("the store answered too slowly to check values before their ttl")
 	}
 
-	// Each expiring value disappears no sooner than its ttl, and soon after.
-	for _, key := range []string{"ttl/put", "ttl/deleted", "ttl/added", "ttl/maxed", "ttl#nodir", "ttl/absent", "ttl/swapped"} {
-		for {
-			_, ok, err := kv.Get(ctx, key)
-			if err != nil {
+	if c != nil {
+		// Each expiring value disappears at its ttl.
+		c.Advance(time.Nanosecond)
+		for _, key := range expiring {
+			if _, ok, err := kv.Get(ctx, key); err != nil {
 				t.Fatal(err)
+			} else if ok {
+				t.Fatalf("%s still there at its ttl", key)
 			}
-			elapsed := time.Since(written)
-			if !ok {
-				if elapsed < shortTTL {
-					t.Fatalf("%s expired after %v, before its ttl %v", key, elapsed, shortTTL)
-				}
-				break
-			}
-			if elapsed > expiryMax {
-				t.Fatalf("%s still there after %v", key, elapsed)
-			}
-			time.Sleep(50 * time.Millisecond)
+		}
+	} else {
+		// Each expiring value disappears no sooner than its ttl, and soon after.
+		for _, key := range expiring {
+			waitForExpiry(t, kv, key, written)
 		}
 	}
 	// Every method sees the expired values as absent.
@@ -621,6 +655,28 @@ func testExpiry(t *testing.T, kv store.KV) {
 	// The counters made from expired values do not expire.
 	wantCounter(t, kv, "ttl/added", 2)
 	wantCounter(t, kv, "ttl/maxed", 7)
+}
+
+// waitForExpiry waits on the wall clock for the value of key, written at written with the ttl
+// shortTTL, to expire, and fails when it does before its ttl or long after.
+func waitForExpiry(t *testing.T, kv store.KV, key string, written time.Time) {
+	for {
+		_, ok, err := kv.Get(ctx, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		elapsed := time.Since(written)
+		if !ok {
+			if elapsed < shortTTL {
+				t.Fatalf("%s expired after %v, before its ttl %v", key, elapsed, shortTTL)
+			}
+			return
+		}
+		if elapsed > expiryMax {
+			t.Fatalf("%s still there after %v", key, elapsed)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 func testScan(t *testing.T, kv store.KV) {
