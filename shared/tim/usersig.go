@@ -40,10 +40,11 @@ var (
 // Size limits of a UserSig, applied before and while it is decoded. A UserSig is the
 // base64url encoding of a zlib stream holding a small JSON document: version, UserID (at most
 // 32 bytes), SDKAppID, issue time, lifetime and a 32-byte HMAC. Encoded it is a few hundred
-// bytes, and its JSON is under 300 bytes even with every character escaped. The limits leave
-// room for that and refuse the rest: a longer UserSig is refused before it is decoded, and one
-// whose JSON inflates past maxUserSigJSONBytes is refused as soon as the decompressor has
-// produced that much, so a hostile UserSig (a "zip bomb" of zeros) costs a few kilobytes at most.
+// bytes, and its JSON stays under 400 bytes even with every character of the UserID escaped.
+// The limits leave room for that and refuse the rest: a longer UserSig is refused before it is
+// decoded, and one whose JSON inflates past maxUserSigJSONBytes is refused as soon as the
+// decompressor has produced that much. So a hostile UserSig (a "zip bomb" of zeros) costs no
+// more than a valid one: about 50 KB of heap, mostly the decompressor's window.
 const (
 	maxUserSigBytes     = 2048
 	maxUserSigJSONBytes = 2048
