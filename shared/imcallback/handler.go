@@ -211,6 +211,9 @@ func (h *Handler) dispatch(ctx context.Context, command string, body []byte, s *
 	switch command {
 	case tim.CmdBeforeSendMsg:
 		if err := s.decodeSendMsg(body); err != nil {
+			if errors.Is(err, errDuplicateKey) {
+				return http.StatusOK, h.ambiguous(ctx)
+			}
 			return h.malformed(ctx, command, err)
 		}
 		return http.StatusOK, h.beforeSendMsg(ctx, s)

@@ -17,7 +17,13 @@ import (
 // tim.TextContent or tim.CustomContent, which FuzzSendMsgDecoder checks:
 //
 //   - the whole body must be valid JSON, or nothing is decoded;
-//   - keys match field names exactly or case-insensitively (bytes.EqualFold), the last one wins;
+//   - keys match field names exactly or case-insensitively (bytes.EqualFold);
+//   - unlike encoding/json, which lets the last of two keys for one field win, the decoder refuses
+//     a body in which the callback object, a message element or an element's MsgContent object
+//     has two keys for the same field (errDuplicateKey). Another reader of the message (IM, a
+//     client SDK) may take the first one, so "Data":"SEND_GIFT","Data":"LIKE" must not pass
+//     the server-only guard as a like. Keys of no field the decoder reads are not compared:
+//     nobody acting on the message reads them differently;
 //   - a value of the wrong type leaves its field as it was, and so does null, except that a null
 //     MsgBody empties the list;
 //   - strings are unescaped, with invalid UTF-8 and lone surrogates replaced by U+FFFD;
@@ -25,6 +31,21 @@ import (
 
 // errSyntax reports a body that is not valid JSON.
 var errSyntax = errors.New("imcallback: the body is not valid JSON")
+
+// errDuplicateKey reports a body with two keys for the same field in one object.
+var errDuplicateKey = errors.New("imcallback: the body has two keys for the same field")
+
+// fieldSet records which fields of an object have been seen, one bit each.
+type fieldSet uint32
+
+// add records field bit f and fails when it was already there.
+func (s *fieldSet) add(f fieldSet) error {
+	if *s&f != 0 {
+		return errDuplicateKey
+	}
+	*s |= f
+	return nil
+}
 
 // maxDepth is encoding/json's nesting limit.
 const maxDepth = 10000
@@ -444,35 +465,108 @@ func parseSendMsg(body []byte, m *sendMsg) error {
 		}
 		return p.end()
 	}
+	var seen fieldSet
 	err := p.container('{', func(key []byte) error {
-		switch {
-		case is(key, keyGroupID):
+		f := sendMsgField(key)
+		if f == 0 {
+			_, err := p.skip()
+			return err
+		}
+		if err := seen.add(f); err != nil {
+			return err
+		}
+		switch f {
+		case fieldGroupID:
 			_, err := p.stringField(&m.GroupID)
 			return err
-		case is(key, keyFromAccount):
+		case fieldFromAccount:
 			_, err := p.stringField(&m.FromAccount)
 			return err
-		case is(key, keyOperatorAccount):
+		case fieldOperatorAccount:
 			_, err := p.stringField(&m.OperatorAccount)
 			return err
-		case is(key, keyRandom):
+		case fieldRandom:
 			return p.intField(nil, &m.Random)
-		case is(key, keyMsgSeq):
+		case fieldMsgSeq:
 			return p.intField(nil, &m.MsgSeq)
-		case is(key, keyMsgTime):
+		case fieldMsgTime:
 			return p.intField(&m.MsgTime, nil)
-		case is(key, keyEventTime):
+		case fieldEventTime:
 			return p.intField(&m.EventTime, nil)
-		case is(key, keyMsgBody):
+		default: // fieldMsgBody
 			return p.msgBody(m)
 		}
-		_, err := p.skip()
-		return err
 	})
 	if err != nil {
 		return err
 	}
 	return p.end()
+}
+
+// Fields of the callback object, of a message element and of an element's content, as fieldSet
+// bits. Each object has its own set, so the bits may overlap between them.
+const (
+	fieldGroupID fieldSet = 1 << iota
+	fieldFromAccount
+	fieldOperatorAccount
+	fieldRandom
+	fieldMsgSeq
+	fieldMsgTime
+	fieldEventTime
+	fieldMsgBody
+)
+
+const (
+	fieldMsgType fieldSet = 1 << iota
+	fieldMsgContent
+)
+
+const (
+	fieldText fieldSet = 1 << iota
+	fieldData
+	fieldDesc
+	fieldExt
+	fieldSound
+)
+
+// sendMsgField returns the field of the callback object key names, or 0.
+func sendMsgField(key []byte) fieldSet {
+	switch {
+	case is(key, keyGroupID):
+		return fieldGroupID
+	case is(key, keyFromAccount):
+		return fieldFromAccount
+	case is(key, keyOperatorAccount):
+		return fieldOperatorAccount
+	case is(key, keyRandom):
+		return fieldRandom
+	case is(key, keyMsgSeq):
+		return fieldMsgSeq
+	case is(key, keyMsgTime):
+		return fieldMsgTime
+	case is(key, keyEventTime):
+		return fieldEventTime
+	case is(key, keyMsgBody):
+		return fieldMsgBody
+	}
+	return 0
+}
+
+// contentField returns the field of a text or custom content key names, or 0.
+func contentField(key []byte) fieldSet {
+	switch {
+	case is(key, keyText):
+		return fieldText
+	case is(key, keyData):
+		return fieldData
+	case is(key, keyDesc):
+		return fieldDesc
+	case is(key, keyExt):
+		return fieldExt
+	case is(key, keySound):
+		return fieldSound
+	}
+	return 0
 }
 
 // msgBody reads the MsgBody array into m.MsgBody.
@@ -504,19 +598,49 @@ func (p *parser) element(el *tim.MsgElem) error {
 		_, err := p.skip()
 		return err
 	}
+	var seen fieldSet
 	return p.container('{', func(key []byte) error {
 		switch {
 		case is(key, keyMsgType):
+			if err := seen.add(fieldMsgType); err != nil {
+				return err
+			}
 			_, err := p.stringField(&el.MsgType)
 			return err
 		case is(key, keyMsgContent):
-			raw, err := p.skip()
+			if err := seen.add(fieldMsgContent); err != nil {
+				return err
+			}
+			raw, err := p.msgContent()
 			el.MsgContent = raw
 			return err
 		}
 		_, err := p.skip()
 		return err
 	})
+}
+
+// msgContent reads an element's MsgContent and returns its bytes. An object must not have two
+// keys for one field of a text or custom content; any other value is read as it is.
+func (p *parser) msgContent() ([]byte, error) {
+	if p.kind() != '{' {
+		return p.skip()
+	}
+	start := p.i
+	var seen fieldSet
+	err := p.container('{', func(key []byte) error {
+		if f := contentField(key); f != 0 {
+			if err := seen.add(f); err != nil {
+				return err
+			}
+		}
+		_, err := p.skip()
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p.b[start:p.i], nil
 }
 
 // content is what a text or custom element's MsgContent holds.
@@ -535,7 +659,8 @@ const (
 )
 
 // parseContent decodes an element's MsgContent into c, and reports which fields had a value of
-// the wrong type. ok is false when raw is neither an object nor null.
+// the wrong type. ok is false when raw is neither an object nor null, or has two keys for one
+// field (which parseSendMsg has already refused).
 func parseContent(raw []byte, c *content) (bad int, ok bool) {
 	*c = content{}
 	p := parser{b: raw}
@@ -546,22 +671,27 @@ func parseContent(raw []byte, c *content) (bad int, ok bool) {
 	default:
 		return 0, false
 	}
+	var seen fieldSet
 	err := p.container('{', func(key []byte) error {
 		var dst *string
 		var flag int
-		switch {
-		case is(key, keyText):
+		f := contentField(key)
+		switch f {
+		case fieldText:
 			dst, flag = &c.Text, badText
-		case is(key, keyData):
+		case fieldData:
 			dst, flag = &c.Data, badData
-		case is(key, keyDesc):
+		case fieldDesc:
 			dst, flag = &c.Desc, badDesc
-		case is(key, keyExt):
+		case fieldExt:
 			dst, flag = &c.Ext, badExt
-		case is(key, keySound):
+		case fieldSound:
 			dst, flag = &c.Sound, badSound
 		default:
 			_, err := p.skip()
+			return err
+		}
+		if err := seen.add(f); err != nil {
 			return err
 		}
 		typeErr, err := p.stringField(dst)

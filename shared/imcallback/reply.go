@@ -1,7 +1,9 @@
 package imcallback
 
 import (
+	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 
 	"github.com/uriba-live/uriba/shared/tim"
@@ -31,6 +33,7 @@ var (
 	replyDiscard    = mustReply(tim.Reply{ActionStatus: tim.StatusOK, ErrorCode: tim.CallbackDiscard})
 	replyModerated  = mustReply(tim.Reply{ActionStatus: tim.StatusOK, ErrorCode: CodeModerated, ErrorInfo: InfoModerated})
 	replyServerOnly = mustReply(tim.Reply{ActionStatus: tim.StatusOK, ErrorCode: CodeServerOnly, ErrorInfo: InfoServerOnly})
+	replyAmbiguous  = mustReply(tim.Reply{ActionStatus: tim.StatusOK, ErrorCode: tim.CallbackReject, ErrorInfo: "The message has two values for one field."})
 
 	replyWrongApp   = failReply("The callback names another SdkAppid.")
 	replyUnsigned   = failReply("The callback is not signed.")
@@ -41,6 +44,17 @@ var (
 	replyUnreadable = failReply("The callback body could not be read.")
 	replyMalformed  = failReply("The callback body is not the JSON this command expects.")
 )
+
+// ambiguous refuses a BeforeSendMsg whose body has two keys for one field. Other readers may take
+// the other value, so passing the message could deliver what the checks never saw. The refusal
+// is a well-formed reply with HTTP 200: IM may deliver a message whose callback failed.
+func (h *Handler) ambiguous(ctx context.Context) []byte {
+	h.m.rejected.Add(1)
+	if h.log.Enabled(ctx, slog.LevelWarn) {
+		h.log.WarnContext(ctx, "IM callback body has duplicate keys; message refused")
+	}
+	return replyAmbiguous
+}
 
 func mustReply(r tim.Reply) []byte {
 	b, err := json.Marshal(r)

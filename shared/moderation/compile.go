@@ -13,13 +13,14 @@ import (
 const MaxWordRunes = 64
 
 // Codes of the per-rune tables. A code below codeSep is a character: 0 for one in no listed
-// word, else a symbol of the alphabet, possibly flagged with codeSingle. Codes above codeSep need
-// the careful scan.
+// word, else a symbol of the alphabet, possibly flagged with codeSingle. The filter skips
+// codeSep and codeInvisible alike; codes above codeInvisible need the careful scan.
 const (
 	codeSep        uint32 = 1 << 29     // ignored between the characters of a word
-	codeVoiced     uint32 = codeSep + 1 // a voiced sound mark, such as ﾞ or U+3099
-	codeSemiVoiced uint32 = codeSep + 2 // a semi-voiced sound mark, such as ﾟ or U+309A
-	codeInvalid    uint32 = codeSep + 3 // not a valid three-byte sequence, in Matcher.lead3's blocks
+	codeInvisible  uint32 = codeSep + 1 // removed from the text: it renders as nothing
+	codeVoiced     uint32 = codeSep + 2 // a voiced sound mark, such as ﾞ or U+3099
+	codeSemiVoiced uint32 = codeSep + 3 // a semi-voiced sound mark, such as ﾟ or U+309A
+	codeInvalid    uint32 = codeSep + 4 // not a valid three-byte sequence, in Matcher.lead3's blocks
 	codeSingle     uint32 = 1 << 30     // flags the code of a one-character word
 	codeExpand     uint32 = 1 << 31     // low bits index Matcher.expand: a rune folding to several
 )
@@ -104,7 +105,9 @@ func foldWord(f *folding, w string) (folded, bool) {
 		}
 		rs := f.runes(r, &buf)
 		if len(rs) == 0 {
-			sep, lastSingle = true, false
+			if !f.invisible(r) {
+				sep, lastSingle = true, false
+			}
 			continue
 		}
 		for i, y := range rs {
@@ -228,6 +231,9 @@ func (m *Matcher) codeOf(f *folding, r rune) uint32 {
 	case markSemiVoiced:
 		return codeSemiVoiced
 	}
+	if f.invisible(r) {
+		return codeInvisible
+	}
 	var buf [1]rune
 	return m.codeOfFolded(f.runes(r, &buf))
 }
@@ -269,7 +275,10 @@ func (m *Matcher) buildTables(f *folding) {
 			r := rune(p<<8 | i)
 			if r >= tableLimit {
 				blk[i] = m.alpha[r]
-				if isBigSeparator(r) {
+				switch {
+				case isBigInvisible(r):
+					blk[i] = codeInvisible
+				case isBigSeparator(r):
 					blk[i] = codeSep
 				}
 				continue

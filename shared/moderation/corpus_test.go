@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
@@ -42,6 +43,10 @@ const evasionHeader = `# Evasion variants of the built-in word list, made by Tes
 #   kana       hiragana and katakana swapped ("ぶす" for "ブス")
 #   accent     Latin vowels with diacritics ("scám")
 #   mixed      full-width forms and zero-width spaces together
+#   shy        one soft hyphen (U+00AD) in one gap only
+#   invisible  one character that renders as nothing in one gap only, cycling through zero-width
+#              space and joiners, U+2060, U+FEFF, U+2062, bidi controls, U+FE0F, a tag character,
+#              U+180E and a combining acute accent
 `
 
 // transformations are the evasions of testdata/evasion.txt, in order.
@@ -98,6 +103,30 @@ var transformations = []struct {
 		})
 	}},
 	{"mixed", func(w string) string { return between(mapRunes(w, toFullWidth), "\u200b") }},
+	{"shy", func(w string) string { return inOneGap(w, "\u00ad") }},
+	{"invisible", func(w string) string {
+		invisible := []string{"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u2062", "\u202e", "\u2066",
+			"\ufe0f", "\U000e0041", "\u180e", "\u0301"}
+		sum := 0
+		for _, r := range w {
+			sum += int(r)
+		}
+		return inOneGap(w, invisible[sum%len(invisible)])
+	}},
+}
+
+// inOneGap puts sep in the middle gap of the first part of w (before its first space), and
+// nowhere else.
+func inOneGap(w, sep string) string {
+	rs := []rune(w)
+	n := len(rs)
+	if i := slices.Index(rs, ' '); i >= 0 {
+		n = i
+	}
+	if n < 2 {
+		return w
+	}
+	return string(rs[:n/2]) + sep + string(rs[n/2:])
 }
 
 func mapRunes(s string, f func(rune) string) string {

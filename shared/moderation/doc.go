@@ -24,11 +24,17 @@
 //   - Diacritics are dropped from Latin, Greek and Cyrillic letters: "scám" reads as "scam".
 //   - Katakana reads as hiragana: "シネ" matches "しね" and the other way round. Kanji are not
 //     read, so "うらあか" does not match "裏垢".
+//   - Characters that render as nothing are removed before anything else is judged: format
+//     characters (zero-width space and joiners, U+2060 word joiner, U+00AD soft hyphen, U+FEFF,
+//     invisible operators, bidi controls, tag characters, the Mongolian vowel separator),
+//     variation selectors, the other default-ignorable code points (Hangul fillers, the
+//     combining grapheme joiner) and combining marks, which belong to the letter before them.
+//     They neither join nor separate: "sc\u200bam", "s\u00adcam" and "sca\u0301m" all read as
+//     "scam", and "加\u200b微信" as "加微信".
 //   - Separators between the characters of a word are ignored: spaces (U+3000 included),
-//     punctuation, symbols and emoji, control and format characters (zero-width space and
-//     joiners, U+2060, U+FEFF, bidi marks), combining marks and variation selectors. So "加 微 信",
-//     "加.微.信", "加\u200b微信" and "加😀微信" all match "加微信". A hit starts at its first real
-//     character and ends after its last: separators around it are not part of it.
+//     punctuation, symbols and emoji, and control characters. So "加 微 信", "加.微.信" and
+//     "加😀微信" all match "加微信". A hit starts at its first real character and ends after its
+//     last: separators and invisible characters around it are not part of it, those inside are.
 //
 // Bytes that are not UTF-8 are characters that match nothing: they break a word like a letter
 // would, and are never part of a hit.
@@ -46,8 +52,8 @@
 // # Results
 //
 // Find reports every occurrence of every banned word, overlapping ones included, with byte
-// offsets into the original text. Mask replaces each rune of each hit with '*' (separators inside
-// a hit included) and leaves everything else as it was.
+// offsets into the original text. Mask replaces each rune of each hit with '*' (separators and
+// invisible characters inside a hit included) and leaves everything else as it was.
 //
 // # How it is fast
 //

@@ -24,7 +24,8 @@ const (
 // folding holds the rune folding shared by every Matcher. It is built once, on first use, from
 // the Unicode tables of the standard library and golang.org/x/text.
 type folding struct {
-	sep     []uint64         // bit r is set when rune r is a separator
+	sep     []uint64         // bit r is set when rune r is a separator or invisible
+	ignore  []uint64         // bit r is set when rune r is invisible: removed, not a separator
 	special []uint64         // bit r is set when rune r does not fold to itself
 	folds   map[rune][]rune  // the folded runes of each special rune that is not a separator
 	voiced  [2]map[rune]rune // folded kana → its folded voiced and semi-voiced form
@@ -44,6 +45,7 @@ func theFolding() *folding {
 func buildFolding() *folding {
 	f := &folding{
 		sep:     make([]uint64, tableLimit/64),
+		ignore:  make([]uint64, tableLimit/64),
 		special: make([]uint64, tableLimit/64),
 		folds:   make(map[rune][]rune),
 	}
@@ -55,6 +57,12 @@ func buildFolding() *folding {
 		}
 		if r == utf8.RuneError || (r >= 0xD800 && r <= 0xDFFF) {
 			// U+FFFD stands for undecodable bytes: a real character that matches nothing.
+			continue
+		}
+		if isInvisible(r) {
+			f.special[r/64] |= 1 << (r % 64)
+			f.sep[r/64] |= 1 << (r % 64)
+			f.ignore[r/64] |= 1 << (r % 64)
 			continue
 		}
 		n := utf8.EncodeRune(buf[:], r)
@@ -128,6 +136,15 @@ func (f *folding) runes(r rune, buf *[1]rune) []rune {
 	return buf[:]
 }
 
+// invisible reports whether r renders as nothing, and so is removed from the text rather than
+// read as a separator. r must not be a voiced sound mark.
+func (f *folding) invisible(r rune) bool {
+	if r >= 0 && r < tableLimit {
+		return f.ignore[r/64]&(1<<(r%64)) != 0
+	}
+	return isBigInvisible(r)
+}
+
 // compose returns the voiced or semi-voiced form of the folded kana k, if there is one.
 func (f *folding) compose(k rune, mark int) (rune, bool) {
 	if mark == markNone {
@@ -146,6 +163,28 @@ func markOf(r rune) int {
 		return markSemiVoiced
 	}
 	return markNone
+}
+
+// isInvisible reports whether r renders as nothing on its own, or only changes how the
+// characters around it render: the format characters (category Cf: zero-width space and joiners,
+// U+2060 word joiner, U+00AD soft hyphen, U+FEFF, invisible operators, bidi controls, tags,
+// the Mongolian vowel separator), the other default-ignorable code points (variation selectors,
+// the combining grapheme joiner, Hangul fillers) and the combining marks, which belong to the
+// letter before them. Such a character in a word does not split it: "s\u00adcam" reads as "scam".
+// The prepended concatenation marks, format characters that show as signs (U+0600), are not
+// invisible.
+func isInvisible(r rune) bool {
+	if unicode.Is(unicode.Prepended_Concatenation_Mark, r) {
+		return false
+	}
+	return unicode.In(r, unicode.Cf, unicode.Mn, unicode.Me, unicode.Variation_Selector,
+		unicode.Other_Default_Ignorable_Code_Point)
+}
+
+// isBigInvisible is isInvisible for runes at or above tableLimit: plane 14's tags and variation
+// selectors, all default-ignorable.
+func isBigInvisible(r rune) bool {
+	return r >= 0xE0000 && r < 0xE1000
 }
 
 // isSeparator reports whether r is whitespace, punctuation, a symbol (emoji included), a control

@@ -1,6 +1,8 @@
 package moderation_test
 
 import (
+	"errors"
+	"os"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -87,6 +89,60 @@ func FuzzMask(f *testing.F) {
 		}
 		if masked != want.String() {
 			t.Fatalf("Mask(%q) = %q, want %q", text, masked, want.String())
+		}
+	})
+}
+
+// FuzzParseWordList reads arbitrary list files. Every line is accounted for exactly once in the
+// report, kept entries are trimmed valid UTF-8 without line breaks, and a list that is accepted
+// compiles into a Matcher that finds each of its banned words in the word itself, unless an
+// allow entry shields it.
+func FuzzParseWordList(f *testing.F) {
+	b, err := os.ReadFile("default_words.txt")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b)
+	for _, s := range []string{
+		"", "\n", "scam", "\uFEFF# c\r\nscam\r\n!class\r\n", "\\#1\n\\!bang\n!!!\n", "bad \xff line\nok\n",
+		"s\u00adcam\nsc\u200bam\n", "   \t\n!\n#\n", strings.Repeat("長", moderation.MaxWordRunes+1), "a\rb\nc",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		l, rep, err := moderation.ParseWordList(strings.NewReader(string(data)))
+		lines := strings.Count(string(data), "\n")
+		if len(data) > 0 && data[len(data)-1] != '\n' {
+			lines++
+		}
+		if rep.Lines != lines {
+			t.Fatalf("report counts %d lines, the input has %d", rep.Lines, lines)
+		}
+		if sum := rep.Words + rep.Allow + rep.Blank + rep.Comments + rep.Duplicates + len(rep.Invalid) + len(rep.Unusable); sum != rep.Lines {
+			t.Fatalf("report %+v accounts for %d of %d lines", rep, sum, rep.Lines)
+		}
+		if err != nil {
+			if !errors.Is(err, moderation.ErrEmptyList) || len(l.Words) != 0 || rep.Words != 0 {
+				t.Fatalf("error %v with %d words, report %+v", err, len(l.Words), rep)
+			}
+			return
+		}
+		if len(l.Words) != rep.Words || len(l.Allow) != rep.Allow {
+			t.Fatalf("list of %d words and %d allow entries, report %+v", len(l.Words), len(l.Allow), rep)
+		}
+		for _, w := range append(append([]string(nil), l.Words...), l.Allow...) {
+			if w == "" || !utf8.ValidString(w) || strings.Contains(w, "\n") || strings.TrimSpace(w) != w {
+				t.Fatalf("entry %q kept", w)
+			}
+		}
+		if len(l.Words) > 20 {
+			return // compiling is the slow part: keep the fuzzer fast on big inputs
+		}
+		m := moderation.Compile(moderation.WordList{Words: l.Words})
+		for _, w := range l.Words {
+			if !m.Contains(w) {
+				t.Fatalf("the Matcher of %q does not find %q in itself", l.Words, w)
+			}
 		}
 	})
 }

@@ -17,7 +17,7 @@ func TestFilterAgreesWithScan(t *testing.T) {
 	pieces := append(slices.Clone(words), allow...)
 	pieces = append(pieces, " ", "　", ".", "-", "\u200b", "\ufe0f", "😀", "x", "y", "ｓ", "ｃ", "ａ", "ｍ", "ﾞ", "\u3099",
 		"か", "が", "ｶ", "き", "微", "信", "加", "\xff", "\xe3\x81", "S", "C", "A", "M", "①", "㈱", "㍻", "ﬁ", "é", "s\u0301",
-		"殺", "ｽ", "ｿ", "殺ｽｿ", "殺すそ", "ﾊﾟﾊ", "ﾊ", "ﾟ", "゛", "パ", "ぱ", "活", "ば", "か", "な", "\u200d")
+		"殺", "ｽ", "ｿ", "殺ｽｿ", "殺すそ", "ﾊﾟﾊ", "ﾊ", "ﾟ", "゛", "パ", "ぱ", "活", "ば", "か", "な", "\u200d", "\u00ad", "\U000e0041", "\u202e", "\u0301")
 	rng := rand.New(rand.NewPCG(1, 2))
 	for n := range 200000 {
 		var b strings.Builder

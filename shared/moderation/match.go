@@ -133,7 +133,7 @@ func (m *Matcher) mayHit(text string, at int) (from int, may bool) {
 			// A rune fill leaves to us: two or four bytes, bad bytes, or a special code.
 			c, n := m.rawCode(text, i)
 			switch {
-			case c == codeSep:
+			case c == codeSep || c == codeInvisible:
 			case c < codeSep:
 				buf[k] = uint64(i)<<32 | uint64(c)
 				k++
@@ -162,9 +162,9 @@ const (
 	found2             // a two-character word may start one code back
 )
 
-// fill decodes text from i on into buf from k on, as start<<32 | code, leaving out separators,
-// until the buffer is full, the text ends, or a rune needs the caller: one of two or four bytes,
-// bad bytes, or a code above codeSep. It returns the new k and i. Its loop makes no calls and
+// fill decodes text from i on into buf from k on, as start<<32 | code, leaving out separators
+// and invisible characters, until the buffer is full, the text ends, or a rune needs the caller:
+// one of two or four bytes, bad bytes, or a code above codeInvisible. It returns the new k and i. Its loop makes no calls and
 // keeps few variables, so that they stay in registers.
 func (m *Matcher) fill(text string, i int, buf *[chunk]uint64, k int) (int, int) {
 	ascii, blocks, lead3 := &m.ascii, m.blocks, m.lead3
@@ -183,11 +183,11 @@ func (m *Matcher) fill(text string, i int, buf *[chunk]uint64, k int) (int, int)
 		} else {
 			break
 		}
-		if c > codeSep {
+		if c > codeInvisible {
 			break
 		}
 		buf[k] = uint64(i)<<32 | uint64(c)
-		if c != codeSep {
+		if c < codeSep {
 			k++
 		}
 		i += w
@@ -270,7 +270,7 @@ func (m *Matcher) startsWord(text string, buf *[chunk]uint64, j, k int) bool {
 		c, n := m.code(text, i)
 		i += n
 		switch {
-		case c == codeSep:
+		case c == codeSep || c == codeInvisible:
 			continue
 		case c > codeSep:
 			return true
@@ -311,6 +311,8 @@ func (it *iter) next() (sym, bool) {
 		c, n := it.m.code(it.text, start)
 		it.pos += n
 		switch {
+		case c == codeInvisible:
+			continue // removed: it neither joins nor separates
 		case c == codeSep || c == codeVoiced || c == codeSemiVoiced:
 			sep = true // a sound mark that follows no kana is ignored too
 			continue
@@ -330,7 +332,7 @@ func (it *iter) next() (sym, bool) {
 					}
 					break
 				}
-				if mc != codeSep {
+				if mc != codeSep && mc != codeInvisible {
 					break
 				}
 				j += mn

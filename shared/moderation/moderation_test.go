@@ -59,6 +59,22 @@ func TestEvasions(t *testing.T) {
 		{"bad bytes around", "\xff加微信\xfe", "加微信", "\xff***\xfe"},
 		{"spelled out after a separator", "it's s c a m", "scam", "it's *******"},
 		{"allow entry spelled out", "c l a s s", "ass", "c l *****"},
+		// Characters that render as nothing are removed, even in one gap of a Latin word.
+		{"one zero-width space in a Latin word", "this is a sc\u200bam", "scam", "this is a *****"},
+		{"one zero-width non-joiner", "s\u200ccam", "scam", "*****"},
+		{"one zero-width joiner", "sca\u200dm", "scam", "*****"},
+		{"one word joiner", "sc\u2060am", "scam", "*****"},
+		{"one soft hyphen", "hi s\u00adcam!", "scam", "hi *****!"},
+		{"one byte order mark", "sca\ufeffm", "scam", "*****"},
+		{"one invisible operator", "sc\u2062am", "scam", "*****"},
+		{"bidi controls", "s\u202ac\u202cam", "scam", "******"},
+		{"one variation selector", "sca\ufe0fm", "scam", "*****"},
+		{"one tag character", "s\U000e0041cam", "scam", "*****"},
+		{"Mongolian vowel separator", "sc\u180eam", "scam", "*****"},
+		{"decomposed diacritic", "sca\u0301m", "scam", "*****"},
+		{"invisible characters in a spelled-out word", "s c\u200b \u00ada m", "scam", "*********"},
+		{"several invisible characters in one gap", "f\u200b\u200c\u200duck", "fuck", "*******"},
+		{"invisible character in an entry with a space", "scam\u00ad link", "scam link", "**********"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			hits := testMatcher.Find(tc.text, nil)
@@ -94,6 +110,9 @@ func TestNoHit(t *testing.T) {
 		{"truncated rune", "加微\xe4\xbf"},
 		{"only separators", " \u3000.\u200b😀"},
 		{"voiced mark changes the kana", "かき"},
+		{"invisible character does not separate Latin words", "it was\u200b steady"},
+		{"invisible character keeps an allow entry whole", "gl\u00adass"},
+		{"spelled-out word glued by an invisible character", "go\u200b k e e p"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if hits := testMatcher.Find(tc.text, nil); len(hits) > 0 {

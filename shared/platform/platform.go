@@ -156,9 +156,19 @@ func Run(ctx context.Context, f Function, getenv func(string) string, logger *sl
 
 // Serve runs an HTTP server for h on ln until ctx is done, then shuts it down gracefully. Run uses
 // it for the local and SCF web platforms; the dev server uses it with a listener of its own.
+//
+// Every answer Serve's own code gives is an application/problem+json document: a body over the
+// size limit (413 body_too_large) and a request target that is not a path, such as "*" or the
+// authority of a CONNECT request (400 invalid_request). Some malformed requests are answered by
+// net/http's server itself, as text/plain, before any handler runs, and no option changes that:
+// a malformed request line or path escape ("GET /v1/rooms/%zz"), a header with a NUL, CR or LF in
+// its value or a malformed name, a missing or malformed Host, duplicate Content-Length headers
+// (all 400), headers over MaxHeaderBytes (431), an Expect other than 100-continue (417, no body),
+// an unsupported Transfer-Encoding (501) and an HTTP version other than 1.x in an HTTP/1 request
+// line (505). Those two are 5xx by net/http's choice, following RFC 9112 and RFC 9110.
 func Serve(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger) error {
 	srv := &http.Server{
-		Handler:           limitBody(h),
+		Handler:           guard(h),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
@@ -188,11 +198,19 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Lo
 	return nil
 }
 
-// limitBody refuses request bodies over maxBodyBytes, so that a request that would be too large
-// for Lambda fails the same way locally: a declared length over the limit gets 413 before h runs,
+// guard answers what h should never see. A request target that is not a path ("*" for another
+// method than OPTIONS, which net/http answers itself, or the host:port of a CONNECT request) gets
+// 400 invalid_request: net/http's ServeMux would answer it as text/plain or with no body. And
+// request bodies over maxBodyBytes are refused, so that a request that would be too large for
+// Lambda fails the same way locally: a declared length over the limit gets 413 before h runs,
 // and a chunked body is cut off at the limit.
-func limitBody(h http.Handler) http.Handler {
+func guard(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.RequestURI == "*" || r.URL.Path == "" || r.URL.Path[0] != '/' {
+			w.Header().Set("Connection", "close")
+			writeProblem(w, http.StatusBadRequest, codeInvalid, "The request target must be a path, such as /healthz.")
+			return
+		}
 		if r.ContentLength > maxBodyBytes {
 			writeProblem(w, http.StatusRequestEntityTooLarge, codeTooLarge, tooLargeDetail)
 			return

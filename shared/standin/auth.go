@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/tencentyun/tls-sig-api-v2-golang/tencentyun"
+	"github.com/uriba-live/uriba/shared/tim"
 )
 
 // verifyUserSig checks that sig is a valid UserSig of userID for this app now, and maps the
@@ -16,17 +16,19 @@ func (im *IM) verifyUserSig(userID, sig string) *imError {
 	if sig == "" {
 		return errorf(codeSigEmpty, "UserSig is empty")
 	}
-	err := tencentyun.VerifyUserSig(uint64(im.cfg.SDKAppID), im.cfg.SecretKey, userID, sig, im.now())
+	// tim.VerifyUserSig is the one UserSig check of the project, here as in production: it
+	// bounds the work a hostile UserSig can cause.
+	err := tim.VerifyUserSig(im.cfg.SDKAppID, im.cfg.SecretKey, userID, sig, im.now())
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, tencentyun.ErrExpired):
+	case errors.Is(err, tim.ErrUserSigExpired):
 		return errorf(codeSigExpired, "UserSig expired")
-	case errors.Is(err, tencentyun.ErrSigNotMatch):
+	case errors.Is(err, tim.ErrUserSigWrongKey):
 		return errorf(codeSigWrongKey, "UserSig verification failed: it was not made with this app's key")
-	case errors.Is(err, tencentyun.ErrIdentifierNotMatch):
+	case errors.Is(err, tim.ErrUserSigWrongUser):
 		return errorf(codeSigWrongUser, "UserSig was made for another UserID")
-	case errors.Is(err, tencentyun.ErrSdkAppIDNotMatch):
+	case errors.Is(err, tim.ErrUserSigWrongApp):
 		return errorf(codeSigWrongApp, "UserSig was made for another SDKAppID")
 	default:
 		return errorf(codeSigInvalid, "UserSig cannot be parsed")
