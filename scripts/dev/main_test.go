@@ -33,6 +33,8 @@ func devServer(t testing.TB, env map[string]string) string {
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, func(k string) string { return env[k] }, pw, io.Discard); pw.Close() }()
 	t.Cleanup(func() {
+		// A connection the client opened but never used holds up a graceful shutdown for 5 s.
+		http.DefaultClient.CloseIdleConnections()
 		cancel()
 		select {
 		case err := <-done:

@@ -168,6 +168,9 @@ func (h *Handler) countLikes(ctx context.Context, m *sendMsg, n int64, absorbed 
 			}
 			h.m.activities.Add(1)
 		}
+		if count && h.likeTotals != nil {
+			return h.likeTotals.Liked(ctx, room)
+		}
 		return nil
 	})
 }

@@ -69,10 +69,18 @@ type Deps struct {
 	Moderator Moderator
 	Stats     *roomstats.Stats
 	Publisher Publisher
+	// LikeTotals is told of each room whose likes were counted, to schedule the update of its
+	// like total; nil leaves the total unpublished.
+	LikeTotals LikeTotals
 	// Logger receives refused callbacks and I/O failures at warn level; nil discards them.
 	Logger *slog.Logger
 	// Now tells the time for activities whose callback carries none; nil means time.Now.
 	Now func() time.Time
+}
+
+// LikeTotals schedules the publication of rooms' like totals; *liketotal.Elector is one.
+type LikeTotals interface {
+	Liked(ctx context.Context, room string) error
 }
 
 // Handler serves IM callbacks. It is an http.Handler and safe for concurrent use.
@@ -82,6 +90,7 @@ type Handler struct {
 	mod        Moderator
 	stats      *roomstats.Stats
 	pub        Publisher
+	likeTotals LikeTotals
 	log        *slog.Logger
 	now        func() time.Time
 	m          counters
@@ -108,6 +117,7 @@ func New(cfg Config, deps Deps) *Handler {
 		mod:        deps.Moderator,
 		stats:      deps.Stats,
 		pub:        deps.Publisher,
+		likeTotals: deps.LikeTotals,
 		log:        deps.Logger,
 		now:        deps.Now,
 	}

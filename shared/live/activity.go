@@ -22,6 +22,9 @@ const (
 	KindFollow   ActivityKind = "follow"   // the viewer followed the anchor
 	KindGift     ActivityKind = "gift"     // a paid gift, billed by the server; Amount is its price in coins
 	KindPurchase ActivityKind = "purchase" // a paid order the shop reported to the server
+	// KindLikeTotal is no viewer's activity and earns nothing: it asks the consumer to publish
+	// the room's like total once NotBefore has passed.
+	KindLikeTotal ActivityKind = "like_total"
 )
 
 // ClientKinds are the kinds that come from messages viewers send.
@@ -40,4 +43,7 @@ type Activity struct {
 	Kind   ActivityKind `json:"kind"`
 	Amount int64        `json:"amount"`
 	At     time.Time    `json:"at"`
+	// NotBefore, when set, is the earliest time the activity should be handled: a queue that
+	// can delay a message holds it until then, and the consumer waits for what is left.
+	NotBefore time.Time `json:"notBefore,omitzero"`
 }

@@ -2,6 +2,7 @@ package rooms
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/uriba-live/uriba/shared/tim"
 )
@@ -14,29 +15,37 @@ type Fields struct {
 	Product string
 	// Status carries the room status: created, live, paused or ended.
 	Status string
+	// Likes carries the room's like total as a decimal count. The rooms service does not write
+	// it; the like totals do (package liketotal).
+	Likes string
 }
 
 // Default field keys, those of the im-live-sells SDK's documentation.
 const (
 	DefaultProductField = "ADD_GOODS"
 	DefaultStatusField  = "room_status"
+	DefaultLikesField   = "LIKE_TOTAL"
 )
 
 // DefaultFields returns the default field keys.
 func DefaultFields() Fields {
-	return Fields{Product: DefaultProductField, Status: DefaultStatusField}
+	return Fields{Product: DefaultProductField, Status: DefaultStatusField, Likes: DefaultLikesField}
 }
 
 // Validate checks that every key is a valid group custom field key (1 to 16 bytes of letters,
 // digits and '_', not starting with a digit) and that the keys differ.
 func (f Fields) Validate() error {
-	for _, key := range []string{f.Product, f.Status} {
+	keys := []string{f.Product, f.Status}
+	if f.Likes != "" {
+		keys = append(keys, f.Likes)
+	}
+	for i, key := range keys {
 		if err := tim.ValidateFieldKey(key); err != nil {
 			return fmt.Errorf("rooms: %q is not a group custom field key: %w", key, err)
 		}
-	}
-	if f.Product == f.Status {
-		return fmt.Errorf("rooms: the product and status fields are both %q", f.Product)
+		if slices.Contains(keys[:i], key) {
+			return fmt.Errorf("rooms: two fields are both %q", key)
+		}
 	}
 	return nil
 }

@@ -84,6 +84,11 @@ func (s *Stats) AddLikes(ctx context.Context, roomID string, n int64) (int64, er
 	return s.kv.Add(ctx, likesKey(roomID), n)
 }
 
+// Likes returns the room's like total.
+func (s *Stats) Likes(ctx context.Context, roomID string) (int64, error) {
+	return s.kv.Counter(ctx, likesKey(roomID))
+}
+
 // AddMessageLikes adds the n likes of one like message to the room, once however often it is
 // reported: the message is identified by its sender and IM's Random (IM's own duplicate key) and
 // remembered for remember, a repeat meanwhile counts nothing. It makes two store calls and

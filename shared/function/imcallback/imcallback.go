@@ -12,6 +12,7 @@ import (
 	"github.com/uriba-live/uriba/shared/function"
 	"github.com/uriba-live/uriba/shared/httpapi"
 	callbacks "github.com/uriba-live/uriba/shared/imcallback"
+	"github.com/uriba-live/uriba/shared/liketotal"
 	"github.com/uriba-live/uriba/shared/platform"
 	"github.com/uriba-live/uriba/shared/roomstats"
 	"github.com/uriba-live/uriba/shared/tim"
@@ -30,6 +31,8 @@ type Settings struct {
 	Store      config.Store
 	Words      config.WordList
 	Activities config.ActivityQueue
+	// LikeTotalInterval is the shortest time between two updates of a room's like total.
+	LikeTotalInterval time.Duration
 }
 
 // LoadSettings reads imcallback's settings through env, which collects every problem:
@@ -44,6 +47,7 @@ type Settings struct {
 //	SERVER_ONLY_EVENTS   comma-separated events clients may not send (default SEND_GIFT,LEVEL_UP,NEW_GIFT,LIVE_ENDED;
 //	                     "-" for none)
 //	CALLBACK_IO_BUDGET   the longest a reply waits for the store or the queue (default 100ms)
+//	LIKE_TOTAL_INTERVAL  the shortest time between two updates of a room's like total (default 3s)
 //	STORE, ACTIVITY_QUEUE
 //
 // Outside a laptop the callback token, the word list and the activity queue are required.
@@ -53,6 +57,8 @@ func LoadSettings(env *config.Loader) Settings {
 		Store:      env.Store(""),
 		Words:      env.WordList(),
 		Activities: env.ActivityQueue(),
+
+		LikeTotalInterval: env.Duration("LIKE_TOTAL_INTERVAL", liketotal.DefaultInterval),
 	}
 	c := callbacks.Config{
 		SDKAppID: s.IM.SDKAppID,
@@ -112,10 +118,11 @@ func Assemble(ctx context.Context, s Settings, deps function.Deps) (fn platform.
 	deps.Logger.Info("IM callback configured", "config", s.Callback, "store", s.Store.Kind)
 	router := httpapi.NewRouter(deps.Logger)
 	handler := callbacks.New(s.Callback, callbacks.Deps{
-		Moderator: moderator,
-		Stats:     roomstats.New(kv, 0),
-		Publisher: activities,
-		Logger:    deps.Logger,
+		Moderator:  moderator,
+		Stats:      roomstats.New(kv, 0),
+		Publisher:  activities,
+		LikeTotals: liketotal.NewElector(kv, activities, s.LikeTotalInterval, nil),
+		Logger:     deps.Logger,
 	})
 	handler.Register(router)
 	opened.Add(func() { finish(handler, deps) })

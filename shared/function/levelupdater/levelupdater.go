@@ -11,8 +11,10 @@ import (
 	"github.com/uriba-live/uriba/shared/function"
 	"github.com/uriba-live/uriba/shared/httpapi"
 	"github.com/uriba-live/uriba/shared/levels"
+	"github.com/uriba-live/uriba/shared/liketotal"
 	"github.com/uriba-live/uriba/shared/platform"
 	queueconf "github.com/uriba-live/uriba/shared/queue/configured"
+	"github.com/uriba-live/uriba/shared/roomstats"
 )
 
 // Name is the function's name.
@@ -27,18 +29,23 @@ type Settings struct {
 	Store     config.Store
 	Merchants [][32]byte
 	Levels    levels.Config
+	// LikesField is the group custom field that carries a room's like total.
+	LikesField string
 }
 
 // LoadSettings reads levelupdater's settings through env, which collects every problem: the IM
 // settings, STORE, MERCHANT_KEY_SHA256, the level rules (LEVEL_XP, LEVEL_DAILY_CAP,
 // LEVEL_THRESHOLDS or LEVEL_CURVE_BASE and LEVEL_MAX, LEVEL_MAX_AMOUNT) and LEVEL_REMEMBER
-// (default 256), how many recently credited activities each user record remembers.
+// (default 256), how many recently credited activities each user record remembers, and the
+// room's group custom fields, of which it sets the like total.
 func LoadSettings(env *config.Loader) Settings {
 	return Settings{
 		IM:        env.IM(),
 		Store:     env.Store(""),
 		Merchants: env.MerchantKeys(),
 		Levels:    loadLevels(env),
+
+		LikesField: function.LoadRoomFields(env).Likes,
 	}
 }
 
@@ -61,10 +68,13 @@ func Assemble(ctx context.Context, s Settings, deps function.Deps) (fn platform.
 		closeStore()
 		return fn, nil, err
 	}
+	consumer := liketotal.Split(updater, &liketotal.Publisher{
+		Counts: roomstats.New(kv, 0), KV: kv, IM: im, Field: s.LikesField, Logger: deps.Logger,
+	})
 	if deps.ConsumeActivities != nil {
-		deps.ConsumeActivities(updater)
+		deps.ConsumeActivities(consumer)
 	}
 	router := httpapi.NewRouter(deps.Logger)
 	httpapi.Levels{Reader: updater, Merchants: httpapi.MerchantKeys{Digests: s.Merchants}, Admin: s.IM.Admin}.Register(router)
-	return platform.Function{Name: Name, HTTP: router, Event: queueconf.Consumer(updater, deps.Logger)}, closeStore, nil
+	return platform.Function{Name: Name, HTTP: router, Event: queueconf.Consumer(consumer, deps.Logger)}, closeStore, nil
 }

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -78,7 +79,10 @@ func (p *Publisher) Publish(ctx context.Context, activities ...live.Activity) er
 		return nil
 	}
 	bodies := make([]string, len(activities))
+	delays := make([]int32, len(activities))
+	now := time.Now()
 	for i := range activities {
+		delays[i] = delaySeconds(activities[i].NotBefore, now)
 		b, err := json.Marshal(&activities[i])
 		if err != nil {
 			return fmt.Errorf("sqs: encode activity %q: %w", activities[i].ID, err)
@@ -104,7 +108,7 @@ func (p *Publisher) Publish(ctx context.Context, activities ...live.Activity) er
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			if err := p.send(ctx, bodies[start:end], failed[start:end]); err != nil {
+			if err := p.send(ctx, bodies[start:end], delays[start:end], failed[start:end]); err != nil {
 				note(err)
 			}
 		})
@@ -122,11 +126,23 @@ func (p *Publisher) Publish(ctx context.Context, activities ...live.Activity) er
 	return &PublishError{Transport: "sqs", Failed: ids, Err: cause}
 }
 
+// maxDelaySeconds is the longest delay SQS accepts for a message.
+const maxDelaySeconds = 900
+
+// delaySeconds is the whole seconds SQS holds a message due at notBefore: the seconds still to
+// go, rounded down so that the message is never late (the consumer waits for the rest).
+func delaySeconds(notBefore, now time.Time) int32 {
+	if notBefore.IsZero() {
+		return 0
+	}
+	return int32(min(max(notBefore.Sub(now)/time.Second, 0), maxDelaySeconds))
+}
+
 // send sends one batch and marks in failed the entries SQS did not accept.
-func (p *Publisher) send(ctx context.Context, bodies []string, failed []bool) error {
+func (p *Publisher) send(ctx context.Context, bodies []string, delays []int32, failed []bool) error {
 	entries := make([]types.SendMessageBatchRequestEntry, len(bodies))
 	for i := range bodies {
-		entries[i] = types.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), MessageBody: aws.String(bodies[i])}
+		entries[i] = types.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), MessageBody: aws.String(bodies[i]), DelaySeconds: delays[i]}
 	}
 	out, err := p.api.SendMessageBatch(ctx, &awssqs.SendMessageBatchInput{QueueUrl: aws.String(p.queueURL), Entries: entries})
 	if err != nil {
