@@ -78,14 +78,19 @@ func TestMerchantKeys(t *testing.T) {
 
 func TestStore(t *testing.T) {
 	for raw, want := range map[string]Store{
-		"bolt:var/uriba.db":      {"bolt", "var/uriba.db"},
-		"dynamodb:uriba":         {"dynamodb", "uriba"},
-		"redis://127.0.0.1:6379": {"redis", "redis://127.0.0.1:6379"},
+		"bolt:var/uriba.db":      {Kind: "bolt", Target: "var/uriba.db"},
+		"dynamodb:uriba":         {Kind: "dynamodb", Target: "uriba", AWS: AWS{Region: "ap-northeast-1", AccessKeyID: "AKID", SecretAccessKey: "s", DynamoDBEndpoint: "http://127.0.0.1:5000", SQSEndpoint: "http://127.0.0.1:5000"}},
+		"redis://127.0.0.1:6379": {Kind: "redis", Target: "redis://127.0.0.1:6379"},
 	} {
-		l := NewLoader(env(map[string]string{"STORE": raw}))
+		l := NewLoader(env(map[string]string{"STORE": raw, "AWS_REGION": "ap-northeast-1", "AWS_ACCESS_KEY_ID": "AKID",
+			"AWS_SECRET_ACCESS_KEY": "s", "AWS_ENDPOINT_URL": "http://127.0.0.1:5000"}))
 		if got := l.Store(""); got != want || l.Err() != nil {
 			t.Errorf("%s: got %+v, %v", raw, got, l.Err())
 		}
+	}
+	l := NewLoader(env(map[string]string{"STORE": "dynamodb:uriba"}))
+	if l.Store(""); l.Err() == nil || !strings.Contains(l.Err().Error(), "AWS_REGION") || !strings.Contains(l.Err().Error(), "AWS_ACCESS_KEY_ID") {
+		t.Errorf("a table without AWS access: %v", l.Err())
 	}
 	for _, raw := range []string{"bolt:", "postgres://x", "mysql"} {
 		l := NewLoader(env(map[string]string{"STORE": raw}))
@@ -112,7 +117,7 @@ func TestCloudAPIAcceptsSCFRoleCredentials(t *testing.T) {
 
 func TestActivityQueue(t *testing.T) {
 	for raw, want := range map[string]string{"sqs:https://sqs.local/q": "sqs", "log": "log"} {
-		l := NewLoader(env(map[string]string{"ACTIVITY_QUEUE": raw}))
+		l := NewLoader(env(map[string]string{"ACTIVITY_QUEUE": raw, "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "s"}))
 		if q := l.ActivityQueue(); q.Kind != want || l.Err() != nil {
 			t.Errorf("%s: %+v %v", raw, q, l.Err())
 		}

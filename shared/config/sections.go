@@ -95,6 +95,7 @@ func (l *Loader) MerchantKeys() [][32]byte {
 type Store struct {
 	Kind   string // "bolt", "dynamodb" or "redis"
 	Target string // a file path, a table name or a Redis URL
+	AWS    AWS    // the AWS access of a DynamoDB table
 }
 
 // Store reads STORE: bolt:<path>, dynamodb:<table> or redis://… (rediss:// too). def applies when
@@ -105,7 +106,7 @@ func (l *Loader) Store(def string) Store {
 	case strings.HasPrefix(raw, "bolt:") && len(raw) > len("bolt:"):
 		return Store{Kind: "bolt", Target: strings.TrimPrefix(raw, "bolt:")}
 	case strings.HasPrefix(raw, "dynamodb:") && len(raw) > len("dynamodb:"):
-		return Store{Kind: "dynamodb", Target: strings.TrimPrefix(raw, "dynamodb:")}
+		return Store{Kind: "dynamodb", Target: strings.TrimPrefix(raw, "dynamodb:"), AWS: l.AWS()}
 	case strings.HasPrefix(raw, "redis://"), strings.HasPrefix(raw, "rediss://"):
 		return Store{Kind: "redis", Target: raw}
 	case raw == "":
@@ -114,6 +115,40 @@ func (l *Loader) Store(def string) Store {
 		l.Problemf("STORE must be bolt:<path>, dynamodb:<table> or redis://host:port; it is none of those.")
 	}
 	return Store{}
+}
+
+// AWS holds what an AWS client needs, as Lambda hands it to a function in its environment.
+type AWS struct {
+	Region          string
+	AccessKeyID     string
+	SecretAccessKey Secret
+	SessionToken    Secret
+	// DynamoDBEndpoint and SQSEndpoint replace the services' endpoints, for a local server.
+	DynamoDBEndpoint string
+	SQSEndpoint      string
+}
+
+// AWS reads AWS_REGION (or AWS_DEFAULT_REGION), AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+// AWS_SESSION_TOKEN, and AWS_ENDPOINT_URL_DYNAMODB and AWS_ENDPOINT_URL_SQS (each defaulting to
+// AWS_ENDPOINT_URL). Lambda sets all but the endpoints for every function; shared configuration
+// files and instance metadata are not read, which keeps their code out of the binaries.
+func (l *Loader) AWS() AWS {
+	endpoint := l.String("AWS_ENDPOINT_URL", "")
+	c := AWS{
+		Region:           l.String("AWS_REGION", l.String("AWS_DEFAULT_REGION", "")),
+		AccessKeyID:      l.String("AWS_ACCESS_KEY_ID", ""),
+		SecretAccessKey:  l.Secret("AWS_SECRET_ACCESS_KEY", "", false),
+		SessionToken:     l.Secret("AWS_SESSION_TOKEN", "", false),
+		DynamoDBEndpoint: l.String("AWS_ENDPOINT_URL_DYNAMODB", endpoint),
+		SQSEndpoint:      l.String("AWS_ENDPOINT_URL_SQS", endpoint),
+	}
+	if c.Region == "" {
+		l.Problemf("AWS_REGION is not set: it must hold the region of the table and queue (Lambda sets it).")
+	}
+	if c.AccessKeyID == "" || c.SecretAccessKey == "" {
+		l.Problemf("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set: they hold the credentials of the function's role (Lambda sets them).")
+	}
+	return c
 }
 
 // WordList names the moderation word list.
@@ -186,8 +221,9 @@ func (l *Loader) CloudAPI(purpose string) CloudAPI {
 type ActivityQueue struct {
 	// Kind is "sqs", "scf" or "log".
 	Kind string
-	// SQSURL is the queue's URL when Kind is "sqs".
+	// SQSURL is the queue's URL when Kind is "sqs", reached with AWS.
 	SQSURL string
+	AWS    AWS
 	// Function and Namespace name the SCF function invoked when Kind is "scf", through API.
 	Function  string
 	Namespace string
@@ -202,7 +238,7 @@ func (l *Loader) ActivityQueue() ActivityQueue {
 	raw := l.String("ACTIVITY_QUEUE", "")
 	switch {
 	case strings.HasPrefix(raw, "sqs:") && len(raw) > len("sqs:"):
-		return ActivityQueue{Kind: "sqs", SQSURL: strings.TrimPrefix(raw, "sqs:")}
+		return ActivityQueue{Kind: "sqs", SQSURL: strings.TrimPrefix(raw, "sqs:"), AWS: l.AWS()}
 	case raw == "scf":
 		q := ActivityQueue{
 			Kind:      "scf",

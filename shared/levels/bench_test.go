@@ -15,7 +15,9 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/uriba-live/uriba/shared/awsclient"
 	"github.com/uriba-live/uriba/shared/clock"
+	"github.com/uriba-live/uriba/shared/config"
 	"github.com/uriba-live/uriba/shared/levels"
 	"github.com/uriba-live/uriba/shared/live"
 	"github.com/uriba-live/uriba/shared/store"
@@ -48,10 +50,8 @@ func backends() []backend {
 				b.Setenv(k, v)
 			}
 			ctx := context.Background()
-			s, err := dynamo.Open(ctx, "levels-bench-"+strings.ToLower(rand.Text()[:10]))
-			if err != nil {
-				b.Fatal(err)
-			}
+			c := config.NewLoader(os.Getenv).AWS()
+			s := dynamo.Open(awsclient.Config(c), c.DynamoDBEndpoint, "levels-bench-"+strings.ToLower(rand.Text()[:10]))
 			if err := s.CreateTable(ctx); err != nil {
 				b.Fatal(err)
 			}

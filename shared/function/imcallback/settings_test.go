@@ -96,7 +96,8 @@ func TestTheTokenIsNeverPrinted(t *testing.T) {
 }
 
 func TestDeployedFunctionsRefuseLaptopDefaults(t *testing.T) {
-	base := map[string]string{"IM_SDKAPPID": "1400000042", "IM_SECRET_KEY": "k", "IM_REGION": "sgp", "STORE": "dynamodb:uriba"}
+	base := map[string]string{"IM_SDKAPPID": "1400000042", "IM_SECRET_KEY": "k", "IM_REGION": "sgp", "STORE": "dynamodb:uriba",
+		"AWS_REGION": "ap-northeast-1", "AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "secret"}
 	deployed := func(extra map[string]string) error {
 		l := config.NewLoader(func(k string) string {
 			if v, ok := extra[k]; ok {

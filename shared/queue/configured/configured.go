@@ -28,7 +28,7 @@ type Publisher interface {
 func Open(ctx context.Context, c config.ActivityQueue, logger *slog.Logger) (Publisher, error) {
 	switch c.Kind {
 	case "sqs":
-		return openSQS(ctx, c.SQSURL)
+		return openSQS(c)
 	case "scf":
 		return openSCF(c)
 	case "log":

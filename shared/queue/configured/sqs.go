@@ -3,19 +3,17 @@
 package configured
 
 import (
-	"context"
 	"log/slog"
 
+	"github.com/uriba-live/uriba/shared/awsclient"
+	"github.com/uriba-live/uriba/shared/config"
 	"github.com/uriba-live/uriba/shared/queue"
 	"github.com/uriba-live/uriba/shared/queue/sqs"
 )
 
-func openSQS(ctx context.Context, url string) (Publisher, error) {
-	client, err := sqs.NewClient(ctx, "")
-	if err != nil {
-		return nil, err
-	}
-	return noClose{sqs.New(client, url)}, nil
+func openSQS(c config.ActivityQueue) (Publisher, error) {
+	client := sqs.NewClient(awsclient.Config(c.AWS), c.AWS.SQSEndpoint)
+	return noClose{sqs.New(client, c.SQSURL)}, nil
 }
 
 func sqsConsumer(a queue.Applier, logger *slog.Logger) consumer {

@@ -3,14 +3,14 @@
 package configured
 
 import (
-	"context"
 	"errors"
 	"log/slog"
 
+	"github.com/uriba-live/uriba/shared/config"
 	"github.com/uriba-live/uriba/shared/queue"
 )
 
-func openSQS(context.Context, string) (Publisher, error) {
+func openSQS(config.ActivityQueue) (Publisher, error) {
 	return nil, errors.New("queue: this binary was built without SQS (tag no_sqs)")
 }
 

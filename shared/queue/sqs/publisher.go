@@ -17,10 +17,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/uriba-live/uriba/shared/awsclient"
 	"github.com/uriba-live/uriba/shared/live"
 	"github.com/uriba-live/uriba/shared/queue"
 )
@@ -49,20 +49,10 @@ func New(api API, queueURL string) *Publisher {
 	return &Publisher{api: api, queueURL: queueURL}
 }
 
-// NewClient returns an SQS client with the default AWS configuration: credentials and region from
-// the environment, shared files or the function's role. A non-empty endpoint, such as a local
-// moto_server, replaces the service endpoint; AWS_ENDPOINT_URL_SQS does the same from the
-// environment.
-func NewClient(ctx context.Context, endpoint string) (*awssqs.Client, error) {
-	cfg, err := awsconfig.LoadDefaultConfig(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("sqs: load AWS configuration: %w", err)
-	}
-	return awssqs.NewFromConfig(cfg, func(o *awssqs.Options) {
-		if endpoint != "" {
-			o.BaseEndpoint = aws.String(endpoint)
-		}
-	}), nil
+// NewClient returns an SQS client of cfg (see package awsclient); a non-empty endpoint, such as a
+// local moto_server, replaces SQS's.
+func NewClient(cfg aws.Config, endpoint string) *awssqs.Client {
+	return awssqs.NewFromConfig(cfg, func(o *awssqs.Options) { o.BaseEndpoint = awsclient.Endpoint(endpoint) })
 }
 
 // PublishError reports the activities that were not handed over; see queue.PublishError.

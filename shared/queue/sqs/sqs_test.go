@@ -19,6 +19,8 @@ import (
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/uriba-live/uriba/shared/awsclient"
+	"github.com/uriba-live/uriba/shared/config"
 	"github.com/uriba-live/uriba/shared/levels"
 	"github.com/uriba-live/uriba/shared/live"
 	"github.com/uriba-live/uriba/shared/queue/sqs"
@@ -210,10 +212,7 @@ func TestThroughARealQueue(t *testing.T) {
 		}
 	}
 	ctx := context.Background()
-	client, err := sqs.NewClient(ctx, endpoint)
-	if err != nil {
-		t.Fatal(err)
-	}
+	client := sqs.NewClient(awsclient.Config(config.NewLoader(os.Getenv).AWS()), endpoint)
 	created, err := client.CreateQueue(ctx, &awssqs.CreateQueueInput{QueueName: aws.String("levels-" + strconv.FormatInt(time.Now().UnixNano(), 36))})
 	if err != nil {
 		t.Fatal(err)

@@ -26,7 +26,7 @@ func Open(ctx context.Context, c config.Store) (Store, error) {
 	case "bolt":
 		return bolt.Open(c.Target)
 	case "dynamodb":
-		return openDynamo(ctx, c.Target)
+		return openDynamo(c)
 	case "redis":
 		return openRedis(c.Target)
 	}

@@ -3,9 +3,11 @@
 package configured
 
 import (
-	"context"
-
+	"github.com/uriba-live/uriba/shared/awsclient"
+	"github.com/uriba-live/uriba/shared/config"
 	"github.com/uriba-live/uriba/shared/store/dynamo"
 )
 
-func openDynamo(ctx context.Context, table string) (Store, error) { return dynamo.Open(ctx, table) }
+func openDynamo(c config.Store) (Store, error) {
+	return dynamo.Open(awsclient.Config(c.AWS), c.AWS.DynamoDBEndpoint, c.Target), nil
+}

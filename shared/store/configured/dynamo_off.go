@@ -3,10 +3,11 @@
 package configured
 
 import (
-	"context"
 	"errors"
+
+	"github.com/uriba-live/uriba/shared/config"
 )
 
-func openDynamo(context.Context, string) (Store, error) {
+func openDynamo(config.Store) (Store, error) {
 	return nil, errors.New("store: this binary was built without DynamoDB (tag no_dynamodb)")
 }

@@ -42,12 +42,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
+	"github.com/uriba-live/uriba/shared/awsclient"
 	"github.com/uriba-live/uriba/shared/store"
 )
 
@@ -83,15 +83,11 @@ func New(client *dynamodb.Client, table string) *Store {
 	return &Store{client: client, table: table, now: time.Now}
 }
 
-// Open returns a store on table with the SDK's default configuration: credentials, region and
-// endpoint from the environment (AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB and the rest) or the
-// function's role. It does not contact DynamoDB.
-func Open(ctx context.Context, table string) (*Store, error) {
-	cfg, err := config.LoadDefaultConfig(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("dynamodb store: load the AWS configuration: %w", err)
-	}
-	return New(dynamodb.NewFromConfig(cfg), table), nil
+// Open returns a store on table with a client of cfg (see package awsclient); a non-empty
+// endpoint, such as a local DynamoDB-compatible server, replaces DynamoDB's. It does not contact
+// DynamoDB.
+func Open(cfg aws.Config, endpoint, table string) *Store {
+	return New(dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = awsclient.Endpoint(endpoint) }), table)
 }
 
 // Close releases nothing: the client needs no closing. It is there for symmetry with the other

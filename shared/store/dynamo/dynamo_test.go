@@ -3,10 +3,14 @@ package dynamo
 import (
 	"context"
 	"crypto/rand"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/uriba-live/uriba/shared/config"
+
+	"github.com/uriba-live/uriba/shared/awsclient"
 	"github.com/uriba-live/uriba/shared/store"
 	"github.com/uriba-live/uriba/shared/store/storetest"
 )
@@ -33,10 +37,8 @@ func useTestServer(t testing.TB) {
 // newStore returns a store on a table of its own, deleted when the test ends.
 func newStore(t testing.TB) *Store {
 	ctx := context.Background()
-	s, err := Open(ctx, "uriba-test-"+strings.ToLower(rand.Text()[:12]))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := config.NewLoader(os.Getenv).AWS()
+	s := Open(awsclient.Config(c), c.DynamoDBEndpoint, "uriba-test-"+strings.ToLower(rand.Text()[:12]))
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if err := s.CreateTable(ctx); err != nil {

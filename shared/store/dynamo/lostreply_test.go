@@ -4,12 +4,16 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"os"
 	"sync/atomic"
 	"syscall"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/uriba-live/uriba/shared/config"
+
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/uriba-live/uriba/shared/awsclient"
 )
 
 // loseFirstReply forwards requests to the server, but for the first request of the given
@@ -36,14 +40,13 @@ func TestConditionalWritesSurviveALostReply(t *testing.T) {
 	base := newStore(t)
 	for _, op := range []string{"PutIfAbsent", "CompareAndSwap"} {
 		t.Run(op, func(t *testing.T) {
-			cfg, err := config.LoadDefaultConfig(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
+			c := config.NewLoader(os.Getenv).AWS()
 			lossy := &loseFirstReply{operation: "PutItem"}
-			s := New(dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
+			s := New(dynamodb.NewFromConfig(awsclient.Config(c), func(o *dynamodb.Options) {
+				o.BaseEndpoint = awsclient.Endpoint(c.DynamoDBEndpoint)
 				o.HTTPClient = &http.Client{Transport: lossy}
 			}), base.table)
+			var err error
 			key := "lost-reply/" + op
 			var applied bool
 			if op == "PutIfAbsent" {
