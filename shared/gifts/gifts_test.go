@@ -293,3 +293,30 @@ func TestPurchasesAreIdempotentOnOrderID(t *testing.T) {
 		t.Fatalf("%d BUY_GOODS, activities %v", buys, w.queued.ids)
 	}
 }
+
+func TestStoreCallsPerGiftAndPurchase(t *testing.T) {
+	w := newWorld(t, 10)
+	w.viewer(t, "frank", 1000)
+	ops := []string{"Get", "Put", "PutIfAbsent", "CompareAndSwap", "Delete", "Add", "AddMany", "Counter", "Scan"}
+	count := func() int {
+		n := 0
+		for _, o := range ops {
+			n += w.kv.Calls(o)
+		}
+		return n
+	}
+	before := count()
+	if _, err := w.svc.Send(context.Background(), gifts.SendParams{RoomID: "r1", UserID: "frank", GiftID: "rose", Count: 1, Key: "m1"}); err != nil {
+		t.Fatal(err)
+	}
+	gift := count() - before
+	before = count()
+	if _, err := w.svc.Purchase(context.Background(), "r1", live.Purchase{OrderID: "m-1", UserID: "frank", ProductID: "tea", ProductName: "Tea", Quantity: 1, Amount: "5", Currency: "JPY"}); err != nil {
+		t.Fatal(err)
+	}
+	purchase := count() - before
+	t.Logf("store calls: %d per gift, %d per purchase", gift, purchase)
+	if gift > 17 || purchase > 8 {
+		t.Fatalf("store calls: %d per gift, %d per purchase", gift, purchase)
+	}
+}
