@@ -1,7 +1,7 @@
 # Builds uriba's functions for AWS Lambda (arm64, provided.al2023) and Tencent SCF (amd64), and runs
 # the dev server and the tests.
 
-FUNCTIONS := pushurl imcallback levelupdater productpublisher
+FUNCTIONS := pushurl imcallback levelupdater productpublisher giftbroadcaster
 GOFLAGS_RELEASE := -trimpath -ldflags='-s -w'
 # Each cloud's binaries leave out the other cloud's store and queue clients.
 LAMBDA_TAGS := lambda.norpc,no_redis,no_scf
@@ -38,6 +38,8 @@ build-LevelUpdaterFunction:
 	$(LAMBDA_BUILD) ./functions/levelupdater
 build-ProductPublisherFunction:
 	$(LAMBDA_BUILD) ./functions/productpublisher
+build-GiftBroadcasterFunction:
+	$(LAMBDA_BUILD) ./functions/giftbroadcaster
 
 clean:
 	rm -rf dist

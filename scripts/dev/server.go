@@ -8,6 +8,7 @@ import (
 
 	"github.com/uriba-live/uriba/shared/config"
 	"github.com/uriba-live/uriba/shared/function"
+	"github.com/uriba-live/uriba/shared/function/giftbroadcaster"
 	"github.com/uriba-live/uriba/shared/function/imcallback"
 	"github.com/uriba-live/uriba/shared/function/levelupdater"
 	"github.com/uriba-live/uriba/shared/function/local"
@@ -23,6 +24,7 @@ var functions = []function.Definition{
 	productpublisher.Definition,
 	imcallback.Definition,
 	levelupdater.Definition,
+	giftbroadcaster.Definition,
 }
 
 // server is every function's routes and the IM stand-in on one handler, over the dependencies

@@ -10,6 +10,7 @@ import (
 
 	"github.com/uriba-live/uriba/shared/config"
 	"github.com/uriba-live/uriba/shared/credential"
+	"github.com/uriba-live/uriba/shared/httpapi"
 	"github.com/uriba-live/uriba/shared/moderation"
 	"github.com/uriba-live/uriba/shared/queue"
 	queueconf "github.com/uriba-live/uriba/shared/queue/configured"
@@ -118,4 +119,15 @@ func Moderator(c config.WordList, logger *slog.Logger) (*moderation.Matcher, err
 	}
 	logger.Info("word list loaded", "file", c.File, "words", report.Words, "allow", report.Allow)
 	return moderation.Compile(words), nil
+}
+
+// Viewers authenticates viewers of the configured app by their UserSigs.
+func Viewers(c config.IM) httpapi.Viewers {
+	appID, key := c.SDKAppID, c.SecretKey
+	return httpapi.Viewers{
+		Verify: func(userID, sig string, now time.Time) error {
+			return tim.VerifyUserSig(appID, key.Reveal(), userID, sig, now)
+		},
+		Admin: c.Admin,
+	}
 }

@@ -12,20 +12,21 @@ import (
 // from ErrorCode), so no other code is ever answered; an error naming another code is answered as
 // live.EInternal. The README's table of codes documents this one.
 var statusOf = map[string]int{
-	live.EInvalid:          http.StatusBadRequest,
-	live.EMalformedJSON:    http.StatusBadRequest,
-	live.EUnauthorized:     http.StatusUnauthorized,
-	live.ENotFound:         http.StatusNotFound,
-	live.EMethodNotAllowed: http.StatusMethodNotAllowed,
-	live.EConflict:         http.StatusConflict,
-	live.ETooLarge:         http.StatusRequestEntityTooLarge,
-	live.EUnprocessable:    http.StatusUnprocessableEntity,
-	live.EIdempotencyReuse: http.StatusUnprocessableEntity,
-	live.EInternal:         http.StatusInternalServerError,
-	live.EIMUnavailable:    http.StatusBadGateway,
-	live.EIMRejected:       http.StatusBadGateway,
-	live.EIMRateLimited:    http.StatusServiceUnavailable,
-	live.EStoreUnavailable: http.StatusServiceUnavailable,
+	live.EInvalid:           http.StatusBadRequest,
+	live.EMalformedJSON:     http.StatusBadRequest,
+	live.EUnauthorized:      http.StatusUnauthorized,
+	live.ENotFound:          http.StatusNotFound,
+	live.EMethodNotAllowed:  http.StatusMethodNotAllowed,
+	live.EConflict:          http.StatusConflict,
+	live.ETooLarge:          http.StatusRequestEntityTooLarge,
+	live.EUnprocessable:     http.StatusUnprocessableEntity,
+	live.EIdempotencyReuse:  http.StatusUnprocessableEntity,
+	live.EInsufficientCoins: http.StatusPaymentRequired,
+	live.EInternal:          http.StatusInternalServerError,
+	live.EIMUnavailable:     http.StatusBadGateway,
+	live.EIMRejected:        http.StatusBadGateway,
+	live.EIMRateLimited:     http.StatusServiceUnavailable,
+	live.EStoreUnavailable:  http.StatusServiceUnavailable,
 }
 
 // Problem is an RFC 9457 problem document with uriba's stable code.

@@ -9,26 +9,27 @@ import (
 // place, and the README lists them. Adapters translate their own failures into these codes at
 // their boundary (see ErrorCode), so no other code reaches a caller.
 const (
-	EInvalid          = "invalid_request"       // a field is missing, malformed or out of range
-	EMalformedJSON    = "malformed_json"        // the body is not the JSON the endpoint expects
-	ETooLarge         = "body_too_large"        // the body exceeds the endpoint's limit
-	EUnauthorized     = "unauthorized"          // no credentials, or credentials that do not verify
-	ENotFound         = "not_found"             // the resource or route does not exist
-	EMethodNotAllowed = "method_not_allowed"    // the route exists for other methods
-	EConflict         = "conflict"              // the resource's state does not allow the change
-	EUnprocessable    = "unprocessable"         // well-formed but cannot be applied as asked
-	EIdempotencyReuse = "idempotency_key_reuse" // an Idempotency-Key was replayed with another body
-	EIMUnavailable    = "im_unavailable"        // IM unreachable or failing after the retries
-	EIMRateLimited    = "im_rate_limited"       // IM kept refusing for frequency after the retries
-	EIMRejected       = "im_rejected"           // IM refused a well-formed request
-	EStoreUnavailable = "store_unavailable"     // the store is down after its client's retries
-	EInternal         = "internal"              // a fault on our side; details are logged, not returned
+	EInvalid           = "invalid_request"       // a field is missing, malformed or out of range
+	EMalformedJSON     = "malformed_json"        // the body is not the JSON the endpoint expects
+	ETooLarge          = "body_too_large"        // the body exceeds the endpoint's limit
+	EUnauthorized      = "unauthorized"          // no credentials, or credentials that do not verify
+	ENotFound          = "not_found"             // the resource or route does not exist
+	EMethodNotAllowed  = "method_not_allowed"    // the route exists for other methods
+	EConflict          = "conflict"              // the resource's state does not allow the change
+	EUnprocessable     = "unprocessable"         // well-formed but cannot be applied as asked
+	EIdempotencyReuse  = "idempotency_key_reuse" // an Idempotency-Key was replayed with another body
+	EInsufficientCoins = "insufficient_coins"    // the coin balance does not cover the gift
+	EIMUnavailable     = "im_unavailable"        // IM unreachable or failing after the retries
+	EIMRateLimited     = "im_rate_limited"       // IM kept refusing for frequency after the retries
+	EIMRejected        = "im_rejected"           // IM refused a well-formed request
+	EStoreUnavailable  = "store_unavailable"     // the store is down after its client's retries
+	EInternal          = "internal"              // a fault on our side; details are logged, not returned
 )
 
 // Codes returns every stable code, in the order of their declaration.
 func Codes() []string {
 	return []string{EInvalid, EMalformedJSON, ETooLarge, EUnauthorized, ENotFound, EMethodNotAllowed,
-		EConflict, EUnprocessable, EIdempotencyReuse, EIMUnavailable, EIMRateLimited, EIMRejected,
+		EConflict, EUnprocessable, EIdempotencyReuse, EInsufficientCoins, EIMUnavailable, EIMRateLimited, EIMRejected,
 		EStoreUnavailable, EInternal}
 }
 

@@ -9,14 +9,15 @@ import (
 	"github.com/uriba-live/uriba/shared/store"
 )
 
-// View is a room with its live counters.
+// View is a room with its live counters and its gift and purchase totals.
 type View struct {
 	live.Room
 	Stats roomstats.Counts `json:"stats"`
+	Sales roomstats.Totals `json:"sales"`
 }
 
-// Get returns the room roomID with its product history and its likes and viewers (zero without
-// Config.Stats), or ENotFound.
+// Get returns the room roomID with its product history, its likes and viewers (zero without
+// Config.Stats) and its gift and purchase totals (zero without Config.Sales), or ENotFound.
 //
 // IM calls: none.
 func (s *Service) Get(ctx context.Context, roomID string) (View, error) {
@@ -34,7 +35,18 @@ func (s *Service) Get(ctx context.Context, roomID string) (View, error) {
 	if err != nil {
 		return View{}, err
 	}
-	return View{Room: r, Stats: counts}, nil
+	sales, err := s.totals(ctx, roomID)
+	if err != nil {
+		return View{}, err
+	}
+	return View{Room: r, Stats: counts, Sales: sales}, nil
+}
+
+func (s *Service) totals(ctx context.Context, roomID string) (roomstats.Totals, error) {
+	if s.sales == nil {
+		return roomstats.Totals{TopGifters: []roomstats.Gifter{}, Revenue: map[string]live.Decimal{}, Products: []roomstats.ProductSales{}}, nil
+	}
+	return s.sales.Totals(ctx, roomID, roomstats.DefaultTopGifters)
 }
 
 func (s *Service) counts(ctx context.Context, roomID string) (roomstats.Counts, error) {
@@ -140,9 +152,9 @@ func (s *Service) List(ctx context.Context, p ListParams) (Page, error) {
 
 // Summary is what a room did, for the merchant after the live.
 //
-// There is no gift feature yet: Gifts and Coins are zero and TopGifters is empty until gifts
-// are billed. Messages counts the chat messages delivered to the room (the IM callback counts
-// each once, in AfterSendMsg).
+// Gifts, Coins and TopGifters count the gifts billed in the room; Orders, Units, Revenue and
+// Products the orders the shop reported for it. Messages counts the chat messages delivered to
+// the room (the IM callback counts each once, in AfterSendMsg).
 type Summary struct {
 	RoomID    string          `json:"roomId"`
 	Status    live.RoomStatus `json:"status"`
@@ -160,17 +172,20 @@ type Summary struct {
 	TopGifters []Gifter `json:"topGifters"`
 	// ProductsPinned counts the pins of the room.
 	ProductsPinned int `json:"productsPinned"`
+	// Orders counts the paid orders reported for the room, Units their units.
+	Orders int64 `json:"orders"`
+	Units  int64 `json:"units"`
+	// Revenue is the amount paid per currency.
+	Revenue map[string]live.Decimal `json:"revenue"`
+	// Products are the orders per product, most units first.
+	Products []roomstats.ProductSales `json:"products"`
 }
 
 // Gifter is a viewer and what they gave.
-type Gifter struct {
-	UserID string `json:"userId"`
-	Gifts  int64  `json:"gifts"`
-	Coins  int64  `json:"coins"`
-}
+type Gifter = roomstats.Gifter
 
 // Summary returns what the room did: how long it was live, its peak viewers, likes and messages (from
-// Config.Stats), and how many products were pinned.
+// Config.Stats), how many products were pinned, and its gifts and orders (from Config.Sales).
 //
 // IM calls: none.
 func (s *Service) Summary(ctx context.Context, roomID string) (Summary, error) {
@@ -187,8 +202,14 @@ func (s *Service) Summary(ctx context.Context, roomID string) (Summary, error) {
 		PeakViewers:    v.Stats.PeakViewers,
 		Likes:          v.Stats.Likes,
 		Messages:       v.Stats.Messages,
-		TopGifters:     []Gifter{},
+		Gifts:          v.Sales.Gifts,
+		Coins:          v.Sales.Coins,
+		TopGifters:     v.Sales.TopGifters,
 		ProductsPinned: r.ProductsPinned,
+		Orders:         v.Sales.Orders,
+		Units:          v.Sales.Units,
+		Revenue:        v.Sales.Revenue,
+		Products:       v.Sales.Products,
 	}
 	if r.StartedAt != nil {
 		end := s.clock()

@@ -76,6 +76,11 @@ type Stats interface {
 	Get(ctx context.Context, roomID string) (roomstats.Counts, error)
 }
 
+// Sales reads a room's gift and purchase totals. *roomstats.Sales implements it.
+type Sales interface {
+	Totals(ctx context.Context, roomID string, top int) (roomstats.Totals, error)
+}
+
 // Config configures a Service. Only Fields matters for correctness; the rest have defaults.
 type Config struct {
 	// Admin is the app's IM admin account, which no room may have as its anchor;
@@ -85,6 +90,8 @@ type Config struct {
 	Fields Fields
 	// Stats supplies likes and viewers for Get and Summary; without it they read zero.
 	Stats Stats
+	// Sales supplies gift and purchase totals for Get and Summary; without it they read zero.
+	Sales Sales
 	// Now tells the time; time.Now when nil.
 	Now func() time.Time
 	// Logger receives failures that the caller does not see, such as a failed clean-up; nil
@@ -121,6 +128,7 @@ type Service struct {
 	admin  string
 	fields Fields
 	stats  Stats
+	sales  Sales
 	now    func() time.Time
 	log    *slog.Logger
 	ttl    time.Duration
@@ -138,7 +146,7 @@ func New(kv KV, im IM, cfg Config) (*Service, error) {
 	if err := cfg.Fields.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Service{kv: kv, im: im, admin: cfg.Admin, fields: cfg.Fields, stats: cfg.Stats, now: cfg.Now, log: cfg.Logger,
+	s := &Service{kv: kv, im: im, admin: cfg.Admin, fields: cfg.Fields, stats: cfg.Stats, sales: cfg.Sales, now: cfg.Now, log: cfg.Logger,
 		ttl: cfg.LeaseTTL, wait: cfg.LeaseWait}
 	if s.now == nil {
 		s.now = time.Now

@@ -1,0 +1,99 @@
+// Package giftbroadcaster assembles the giftbroadcaster function: the gift catalog and its
+// new-gift prompt, coin wallets, server-billed gifts with combos, the room leaderboard, and the
+// purchases the shop's order system reports.
+package giftbroadcaster
+
+import (
+	"context"
+	"time"
+
+	"github.com/uriba-live/uriba/shared/config"
+	"github.com/uriba-live/uriba/shared/function"
+	"github.com/uriba-live/uriba/shared/gifts"
+	"github.com/uriba-live/uriba/shared/httpapi"
+	"github.com/uriba-live/uriba/shared/platform"
+	"github.com/uriba-live/uriba/shared/rooms"
+)
+
+// Name is the function's name.
+const Name = "giftbroadcaster"
+
+// Definition is the giftbroadcaster function.
+var Definition = function.Define(Name, LoadSettings, Assemble)
+
+// Settings are what giftbroadcaster reads from the environment.
+type Settings struct {
+	IM                config.IM
+	Store             config.Store
+	Merchants         [][32]byte
+	Fields            rooms.Fields
+	Activities        config.ActivityQueue
+	ComboWindow       time.Duration
+	MessagesPerSecond int
+}
+
+// LoadSettings reads giftbroadcaster's settings through env, which collects every problem:
+//
+//	the IM settings, STORE, MERCHANT_KEY_SHA256, ACTIVITY_QUEUE, the room's group custom fields
+//	GIFT_COMBO_WINDOW         how soon the same gift from the same viewer continues a combo (default 3s)
+//	GIFT_MESSAGES_PER_SECOND  gift messages per room and second, at least 2 (default 10); past it
+//	                          gifts are announced merged
+func LoadSettings(env *config.Loader) Settings {
+	s := Settings{
+		IM:                env.IM(),
+		Store:             env.Store(""),
+		Merchants:         env.MerchantKeys(),
+		Fields:            function.LoadRoomFields(env),
+		Activities:        env.ActivityQueue(),
+		ComboWindow:       env.Duration("GIFT_COMBO_WINDOW", gifts.DefaultComboWindow),
+		MessagesPerSecond: env.Int("GIFT_MESSAGES_PER_SECOND", gifts.DefaultMessagesPerSecond, 2, 40),
+	}
+	if s.ComboWindow <= 0 || s.ComboWindow > time.Minute {
+		env.Problemf("GIFT_COMBO_WINDOW is %s: it must be above zero and at most 1m.", s.ComboWindow)
+		s.ComboWindow = gifts.DefaultComboWindow
+	}
+	return s
+}
+
+// Assemble builds the function from its settings on deps. The release function drains the
+// activity queue and closes the store, when the function opened them.
+func Assemble(ctx context.Context, s Settings, deps function.Deps) (fn platform.Function, release func(), err error) {
+	var opened function.Releases
+	defer func() {
+		if err != nil {
+			opened.Release()
+		}
+	}()
+	im, err := function.IMClient(s.IM, deps)
+	if err != nil {
+		return fn, nil, err
+	}
+	kv, closeStore, err := function.OpenStore(ctx, s.Store, deps)
+	if err != nil {
+		return fn, nil, err
+	}
+	opened.Add(closeStore)
+	activities, closeQueue, err := function.OpenActivities(ctx, s.Activities, deps)
+	if err != nil {
+		return fn, nil, err
+	}
+	opened.Add(closeQueue)
+	rs, err := rooms.New(kv, im, rooms.Config{Admin: s.IM.Admin, Fields: s.Fields, Logger: deps.Logger})
+	if err != nil {
+		return fn, nil, err
+	}
+	service, err := gifts.New(kv, im, rs, activities, gifts.Config{
+		Admin: s.IM.Admin, ComboWindow: s.ComboWindow, MessagesPerSecond: s.MessagesPerSecond, Logger: deps.Logger,
+	})
+	if err != nil {
+		return fn, nil, err
+	}
+	router := httpapi.NewRouter(deps.Logger)
+	httpapi.Gifts{
+		Service:     service,
+		Merchants:   httpapi.MerchantKeys{Digests: s.Merchants},
+		Viewers:     function.Viewers(s.IM),
+		Idempotency: httpapi.Idempotency{Store: kv, Logger: deps.Logger},
+	}.Register(router)
+	return platform.Function{Name: Name, HTTP: router}, opened.Release, nil
+}

@@ -1,0 +1,182 @@
+// Package gifts runs the money side of live rooms: the gift catalog and its new-gift prompt, coin
+// wallets, server-billed gifts with combos, and the purchases the shop's order system reports.
+//
+// # Exactly once
+//
+// Every operation that moves coins has an ID derived from what makes a request unique: a gift
+// from its sender, room and Idempotency-Key, a top-up from the user and Idempotency-Key, a
+// purchase from its orderId. The operation's record is written first with PutIfAbsent, which
+// makes exactly one of concurrent repeats the owner and lets a repeat with other content be
+// refused; the record then moves through its states with CompareAndSwap, and a repeat resumes
+// from the state it finds.
+//
+// A wallet is one record, "wallet#{user}", changed only with CompareAndSwap: the balance and the
+// IDs of the operations applied to it whose own record has not yet moved on (pending). A debit
+// that finds its ID in pending was already applied and is not applied again; a debit the balance
+// does not cover changes nothing. So a wallet is never overspent by concurrent debits and never
+// charged twice for one operation, and the sum of the balances and the gift ledger is only
+// changed by top-ups.
+//
+// A billed gift is announced with SEND_GIFT from the viewer's account at High priority, with an
+// IM Random derived from the operation's ID, so that a repeat IM receives within five minutes is
+// discarded. When IM does not take it, the coins are refunded and the operation may be repeated
+// with the same key, which bills it again. Reconcile finishes the operations a crash left halfway.
+//
+// # Store layout
+//
+// "gifts/{giftId}" the catalog; "wallet#{user}" a wallet; "giftop/{room}/{op}" the room's gift
+// ledger (one record per billed gift); "topup#{user}#{op}" a top-up; "purchase#{orderId}" a
+// purchase; "combo#{room}#{user}#{gift}" a viewer's current combo; "giftrate#{room}#{second}" and
+// "giftmergerate#{room}#{second}" the room's message budget; "giftmerge/{room}/{op}" the gifts
+// waiting to be announced merged. IDs pass through store.EscapeID.
+package gifts
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/uriba-live/uriba/shared/live"
+	"github.com/uriba-live/uriba/shared/queue"
+	"github.com/uriba-live/uriba/shared/rooms"
+	"github.com/uriba-live/uriba/shared/roomstats"
+	"github.com/uriba-live/uriba/shared/store"
+	"github.com/uriba-live/uriba/shared/tim"
+)
+
+// KV is the part of the store the service uses. store.KV has these methods.
+type KV interface {
+	Get(ctx context.Context, key string) (value []byte, ok bool, err error)
+	Put(ctx context.Context, key string, value []byte, ttl time.Duration) error
+	PutIfAbsent(ctx context.Context, key string, value []byte, ttl time.Duration) (created bool, err error)
+	CompareAndSwap(ctx context.Context, key string, old, new []byte, ttl time.Duration) (swapped bool, err error)
+	Delete(ctx context.Context, key string) (existed bool, err error)
+	Add(ctx context.Context, key string, delta int64) (int64, error)
+	Scan(ctx context.Context, dir, after string, limit int) ([]store.Item, error)
+}
+
+// IM is the part of Tencent IM the service uses. *tim.Client implements it.
+type IM interface {
+	SendGroupMsg(ctx context.Context, req tim.SendGroupMsgRequest) (tim.SendGroupMsgReply, error)
+	// AccountImport makes an account known to IM; importing twice is harmless.
+	AccountImport(ctx context.Context, req tim.AccountImportRequest) error
+}
+
+// Rooms looks rooms up. *rooms.Service implements it.
+type Rooms interface {
+	Room(ctx context.Context, roomID string) (live.Room, error)
+	List(ctx context.Context, p rooms.ListParams) (rooms.Page, error)
+	Get(ctx context.Context, roomID string) (rooms.View, error)
+}
+
+// Defaults of Config.
+const (
+	DefaultComboWindow       = 3 * time.Second
+	DefaultMessagesPerSecond = 10
+	// MaxMergedItems bounds the gifts one merged SEND_GIFT carries, to stay well inside IM's
+	// 8 KB message.
+	MaxMergedItems = 40
+)
+
+// Config configures a Service.
+type Config struct {
+	// Admin is the app's IM admin account, which sends NEW_GIFT and merged gifts, and which no
+	// viewer or buyer may be; live.DefaultAdmin when empty.
+	Admin string
+	// ComboWindow is how soon the same viewer must send the same gift again for a combo;
+	// DefaultComboWindow when zero.
+	ComboWindow time.Duration
+	// MessagesPerSecond is the budget of gift messages per room and second, at least 2;
+	// DefaultMessagesPerSecond when zero. Past it gifts are announced merged.
+	MessagesPerSecond int
+	// Now tells the time; time.Now when nil.
+	Now func() time.Time
+	// Logger receives what callers do not see; nil discards it.
+	Logger *slog.Logger
+}
+
+// Service runs gifts, wallets and purchases. Its methods are safe for concurrent use, also across
+// processes that share the store and the IM app.
+type Service struct {
+	kv         KV
+	im         IM
+	rooms      Rooms
+	sales      *roomstats.Sales
+	activities queue.Publisher
+	cfg        Config
+	now        func() time.Time
+	log        *slog.Logger
+	// individual is how many gifts a second a room announces one by one; merged how many
+	// merged messages. Together they are the budget.
+	individual, merged int64
+}
+
+// New returns a Service.
+func New(kv store.KV, im IM, rs Rooms, activities queue.Publisher, cfg Config) (*Service, error) {
+	if kv == nil || im == nil || rs == nil {
+		return nil, errors.New("gifts: a store, an IM client and rooms are required")
+	}
+	if activities == nil {
+		activities = queue.Discard{}
+	}
+	if cfg.ComboWindow <= 0 {
+		cfg.ComboWindow = DefaultComboWindow
+	}
+	if cfg.MessagesPerSecond == 0 {
+		cfg.MessagesPerSecond = DefaultMessagesPerSecond
+	}
+	if cfg.MessagesPerSecond < 2 {
+		return nil, errors.New("gifts: MessagesPerSecond must be at least 2, one of them for merged gifts")
+	}
+	if cfg.Admin == "" {
+		cfg.Admin = live.DefaultAdmin
+	}
+	s := &Service{kv: kv, im: im, rooms: rs, sales: roomstats.NewSales(kv), activities: activities, cfg: cfg, now: cfg.Now, log: cfg.Logger}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.merged = max(1, int64(cfg.MessagesPerSecond)/5)
+	s.individual = int64(cfg.MessagesPerSecond) - s.merged
+	return s, nil
+}
+
+// Sales returns the room totals the service keeps.
+func (s *Service) Sales() *roomstats.Sales { return s.sales }
+
+func (s *Service) clock() time.Time { return s.now().UTC() }
+
+// opID derives an operation's ID from its parts: 32 hex digits of their SHA-256.
+func opID(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// randomOf derives a non-zero IM Random from an operation's ID.
+func randomOf(id string) uint32 {
+	sum := sha256.Sum256([]byte(id))
+	r := binary.BigEndian.Uint32(sum[:4])
+	if r == 0 {
+		r = 1
+	}
+	return r
+}
+
+// detachedTimeout bounds the work of one request once it started changing the store.
+const detachedTimeout = 15 * time.Second
+
+// detached returns a context for work that must finish even when the caller has gone, bounded
+// by detachedTimeout.
+func detached(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), detachedTimeout)
+}

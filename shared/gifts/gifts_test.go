@@ -1,0 +1,322 @@
+package gifts_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/uriba-live/uriba/shared/gifts"
+	"github.com/uriba-live/uriba/shared/live"
+	"github.com/uriba-live/uriba/shared/rooms"
+	"github.com/uriba-live/uriba/shared/standin"
+	"github.com/uriba-live/uriba/shared/store/memstore"
+	"github.com/uriba-live/uriba/shared/tim"
+)
+
+const (
+	appID   = 1400000099
+	secret  = "gifts-test-secret-0123456789abcdef0123456789abcdef"
+	admin   = "administrator"
+	sendMsg = "group_open_http_svc/send_group_msg"
+)
+
+type world struct {
+	im     *standin.IM
+	faults *standin.Faulty
+	client *tim.Client
+	kv     *memstore.Store
+	rooms  *rooms.Service
+	svc    *gifts.Service
+	queued *recorder
+}
+
+type recorder struct {
+	mu  sync.Mutex
+	ids map[string]int
+}
+
+func (r *recorder) Publish(_ context.Context, as ...live.Activity) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, a := range as {
+		r.ids[a.ID]++
+	}
+	return nil
+}
+
+func newWorld(t *testing.T, perSecond int) *world {
+	t.Helper()
+	im, err := standin.New(standin.Config{SDKAppID: appID, SecretKey: secret, Admin: admin, RESTCallsPerSecond: -1, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	faults := standin.NewFaulty(im.Handler())
+	srv := httptest.NewServer(faults)
+	t.Cleanup(func() { im.Close(); srv.Close() })
+	client, err := tim.NewClient(tim.ClientConfig{SDKAppID: appID, SecretKey: secret, Admin: admin, BaseURL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kv := memstore.New(nil)
+	rs, err := rooms.New(kv, client, rooms.Config{Admin: admin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{ids: map[string]int{}}
+	svc, err := gifts.New(kv, client, rs, rec, gifts.Config{Admin: admin, MessagesPerSecond: perSecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &world{im: im, faults: faults, client: client, kv: kv, rooms: rs, svc: svc, queued: rec}
+	ctx := context.Background()
+	if _, err := rs.Create(ctx, rooms.CreateParams{RoomID: "r1", Title: "Sale", AnchorID: "anchor"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rs.SetStatus(ctx, "r1", live.StatusLive); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.CreateGift(ctx, live.Gift{GiftID: "rose", Name: "Rose", Price: 30}); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func (w *world) viewer(t *testing.T, id string, coins int64) {
+	t.Helper()
+	if err := w.client.AccountImport(context.Background(), tim.AccountImportRequest{UserID: id}); err != nil {
+		t.Fatal(err)
+	}
+	if coins > 0 {
+		if _, err := w.svc.TopUp(context.Background(), id, "topup-"+id, coins); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func (w *world) giftMessages(t *testing.T) (single, merged int, shown int64) {
+	t.Helper()
+	for _, m := range w.im.Messages("r1") {
+		var c tim.CustomContent
+		if m.Body[0].MsgType != tim.ElemCustom || json.Unmarshal(m.Body[0].MsgContent, &c) != nil || c.Data != live.EventSendGift {
+			continue
+		}
+		var ext gifts.MergedExt
+		_ = json.Unmarshal([]byte(c.Ext), &ext)
+		if ext.Merged {
+			merged++
+			for _, g := range ext.Gifts {
+				shown += g.Count
+			}
+			continue
+		}
+		single++
+		shown++
+	}
+	return
+}
+
+func (w *world) balance(t *testing.T, id string) int64 {
+	t.Helper()
+	b, err := w.svc.Balance(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.Balance
+}
+
+func TestParallelGiftsNeverOverspendAndConserveCoins(t *testing.T) {
+	w := newWorld(t, 40)
+	w.viewer(t, "alice", 1000)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	ok, short := 0, 0
+	for i := range 100 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := w.svc.Send(context.Background(), gifts.SendParams{RoomID: "r1", UserID: "alice", GiftID: "rose", Count: 1, Key: fmt.Sprint("k", i)})
+			mu.Lock()
+			defer mu.Unlock()
+			switch live.ErrorCode(err) {
+			case "internal":
+				if err == nil {
+					ok++
+					return
+				}
+				t.Errorf("send: %v", err)
+			case live.EInsufficientCoins:
+				short++
+			default:
+				t.Errorf("send: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	coins, n, err := w.svc.LedgerCoins(context.Background(), "r1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok != 33 || short != 67 || n != 33 {
+		t.Fatalf("%d sent, %d short, %d in the ledger; want 33, 67, 33", ok, short, n)
+	}
+	if bal := w.balance(t, "alice"); bal+coins != 1000 || bal != 10 {
+		t.Fatalf("balance %d + ledger %d != 1000", bal, coins)
+	}
+	if _, err := w.svc.Flush(context.Background(), "r1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, shown := w.giftMessages(t); shown != 33 {
+		t.Fatalf("%d gifts shown, want 33", shown)
+	}
+	if len(w.queued.ids) != 33 {
+		t.Fatalf("%d gift activities, want 33", len(w.queued.ids))
+	}
+}
+
+func TestARepeatedGiftIsBilledAndShownOnce(t *testing.T) {
+	w := newWorld(t, 10)
+	w.viewer(t, "bob", 100)
+	p := gifts.SendParams{RoomID: "r1", UserID: "bob", GiftID: "rose", Count: 2, Key: "same"}
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Add(1)
+		go func() { defer wg.Done(); _, _ = w.svc.Send(context.Background(), p) }()
+	}
+	wg.Wait()
+	got, err := w.svc.Send(context.Background(), p)
+	if err != nil || got.Balance != 40 || got.Coins != 60 {
+		t.Fatalf("%+v %v", got, err)
+	}
+	if bal := w.balance(t, "bob"); bal != 40 {
+		t.Fatalf("balance %d, want 40", bal)
+	}
+	if single, _, _ := w.giftMessages(t); single != 1 {
+		t.Fatalf("%d SEND_GIFT, want 1", single)
+	}
+	p.Count = 3
+	if _, err := w.svc.Send(context.Background(), p); live.ErrorCode(err) != live.EIdempotencyReuse {
+		t.Fatalf("another count with the same key: %v", err)
+	}
+}
+
+func TestIMFailingAfterTheDebitRefundsAndARetryBillsOnce(t *testing.T) {
+	for _, lost := range []bool{false, true} {
+		t.Run(fmt.Sprint("reply lost ", lost), func(t *testing.T) {
+			w := newWorld(t, 10)
+			w.viewer(t, "carol", 100)
+			w.faults.Fail(sendMsg, 1, 10007, lost)
+			p := gifts.SendParams{RoomID: "r1", UserID: "carol", GiftID: "rose", Count: 1, Key: "g1"}
+			if _, err := w.svc.Send(context.Background(), p); err == nil {
+				t.Fatal("IM failed, yet the gift was sent")
+			}
+			if bal := w.balance(t, "carol"); bal != 100 {
+				t.Fatalf("balance %d after IM failed, want 100 (refunded)", bal)
+			}
+			got, err := w.svc.Send(context.Background(), p)
+			if err != nil || got.Balance != 70 {
+				t.Fatalf("retry: %+v %v", got, err)
+			}
+			if single, _, _ := w.giftMessages(t); single != 1 {
+				t.Fatalf("%d SEND_GIFT, want 1", single)
+			}
+			coins, _, _ := w.svc.LedgerCoins(context.Background(), "r1")
+			if coins+w.balance(t, "carol") != 100 {
+				t.Fatal("coins not conserved")
+			}
+		})
+	}
+}
+
+func TestCombosAndTheMessageBudget(t *testing.T) {
+	w := newWorld(t, 10)
+	w.viewer(t, "dave", 10000)
+	var last gifts.Sent
+	for i := range 30 {
+		s, err := w.svc.Send(context.Background(), gifts.SendParams{RoomID: "r1", UserID: "dave", GiftID: "rose", Count: 1, Key: fmt.Sprint("c", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		last = s
+	}
+	if last.Combo != 30 {
+		t.Fatalf("combo %d, want 30", last.Combo)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	if _, err := w.svc.Flush(context.Background(), "r1"); err != nil {
+		t.Fatal(err)
+	}
+	single, merged, shown := w.giftMessages(t)
+	if shown != 30 || merged == 0 || single > 30-1 {
+		t.Fatalf("%d single, %d merged, %d gifts shown", single, merged, shown)
+	}
+	sales, err := w.svc.Sales().Totals(context.Background(), "r1", 10)
+	if err != nil || sales.Gifts != 30 || sales.Coins != 900 || sales.TopGifters[0].UserID != "dave" {
+		t.Fatalf("%+v %v", sales, err)
+	}
+}
+
+func TestPurchasesAreIdempotentOnOrderID(t *testing.T) {
+	w := newWorld(t, 10)
+	p := live.Purchase{OrderID: "o-1", UserID: "erin", ProductID: "tea", ProductName: "Tea", Quantity: 2, Amount: "19.99", Currency: "USD"}
+	for range 3 {
+		if _, err := w.svc.Purchase(context.Background(), "r1", p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p.Quantity = 3
+	if _, err := w.svc.Purchase(context.Background(), "r1", p); live.ErrorCode(err) != live.EConflict {
+		t.Fatalf("other content: %v", err)
+	}
+	if _, err := w.svc.Purchase(context.Background(), "nope", live.Purchase{OrderID: "o-2", UserID: "erin", ProductID: "tea", Quantity: 1, Amount: "1", Currency: "USD"}); live.ErrorCode(err) != live.ENotFound {
+		t.Fatalf("unknown room: %v", err)
+	}
+	s, err := w.svc.Sales().Totals(context.Background(), "r1", 10)
+	if err != nil || s.Orders != 1 || s.Units != 2 || s.Revenue["USD"] != "19.99" || len(s.Products) != 1 {
+		t.Fatalf("%+v %v", s, err)
+	}
+	buys := 0
+	for _, m := range w.im.Messages("r1") {
+		var c tim.CustomContent
+		if json.Unmarshal(m.Body[0].MsgContent, &c) == nil && c.Data == live.EventBuyGoods {
+			buys++
+			if m.From != "erin" {
+				t.Errorf("BUY_GOODS from %s", m.From)
+			}
+		}
+	}
+	if buys != 1 || w.queued.ids["purchase:o-1"] == 0 {
+		t.Fatalf("%d BUY_GOODS, activities %v", buys, w.queued.ids)
+	}
+}
+
+func TestStoreCallsPerGiftAndPurchase(t *testing.T) {
+	w := newWorld(t, 10)
+	w.viewer(t, "frank", 1000)
+	ops := []string{"Get", "Put", "PutIfAbsent", "CompareAndSwap", "Delete", "Add", "AddMany", "Counter", "Scan"}
+	count := func() int {
+		n := 0
+		for _, o := range ops {
+			n += w.kv.Calls(o)
+		}
+		return n
+	}
+	before := count()
+	if _, err := w.svc.Send(context.Background(), gifts.SendParams{RoomID: "r1", UserID: "frank", GiftID: "rose", Count: 1, Key: "m1"}); err != nil {
+		t.Fatal(err)
+	}
+	gift := count() - before
+	before = count()
+	if _, err := w.svc.Purchase(context.Background(), "r1", live.Purchase{OrderID: "m-1", UserID: "frank", ProductID: "tea", ProductName: "Tea", Quantity: 1, Amount: "5", Currency: "JPY"}); err != nil {
+		t.Fatal(err)
+	}
+	purchase := count() - before
+	t.Logf("store calls: %d per gift, %d per purchase", gift, purchase)
+	if gift > 17 || purchase > 8 {
+		t.Fatalf("store calls: %d per gift, %d per purchase", gift, purchase)
+	}
+}

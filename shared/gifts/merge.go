@@ -1,0 +1,237 @@
+package gifts
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/uriba-live/uriba/shared/live"
+	"github.com/uriba-live/uriba/shared/store"
+	"github.com/uriba-live/uriba/shared/tim"
+)
+
+// mergeItem is a billed gift waiting in "giftmerge/{room}/{op}" to be announced merged.
+type mergeItem struct {
+	Op     string    `json:"op"`
+	UserID string    `json:"userId"`
+	Gift   live.Gift `json:"gift"`
+	Count  int64     `json:"count"`
+	Combo  int64     `json:"combo"`
+}
+
+// MergedExt is the Ext of a merged SEND_GIFT, sent from the admin when a room's gift message
+// budget is spent: the gifts of the last second or so, one entry per sender and gift with their
+// counts added up and the highest combo.
+type MergedExt struct {
+	Merged bool          `json:"merged"`
+	Gifts  []sendGiftExt `json:"gifts"`
+}
+
+func mergeDir(roomID string) string     { return "giftmerge/" + store.EscapeID(roomID) + "/" }
+func mergeKey(roomID, op string) string { return mergeDir(roomID) + op }
+
+// flushLater makes sure the gifts queued in the second sec are announced: the first gift queued
+// in a second becomes its flusher and, at the end of the second, announces what the queue holds.
+func (s *Service) flushLater(ctx context.Context, roomID string, sec int64) {
+	won, err := s.kv.PutIfAbsent(ctx, "giftflush#"+store.EscapeID(roomID)+"#"+itoa(sec), []byte{'1'}, 10*time.Second)
+	if err != nil || !won {
+		return
+	}
+	if wait := time.Unix(sec+1, 0).Sub(s.clock()); wait > 0 && wait <= time.Second {
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return
+		}
+	}
+	if _, err := s.Flush(ctx, roomID); err != nil {
+		s.log.Warn("gifts: merged gifts not announced yet", "room", roomID, "err", err)
+	}
+}
+
+// maxFlushRounds bounds the seconds one flush waits for budget.
+const maxFlushRounds = 3
+
+// Flush announces the gifts waiting in the room's merge queue, in merged SEND_GIFT messages
+// within the room's budget for them, and returns how many gifts it announced. What does not fit
+// waits for the next flush.
+func (s *Service) Flush(ctx context.Context, roomID string) (int, error) {
+	done := 0
+	for round := 0; round < maxFlushRounds; round++ {
+		items, err := s.kv.Scan(ctx, mergeDir(roomID), "", store.MaxScan)
+		if err != nil {
+			return done, err
+		}
+		if len(items) == 0 {
+			return done, nil
+		}
+		batches := mergeBatches(items)
+		for _, b := range batches {
+			if !s.slot(ctx, "giftmergerate#", roomID, s.clock().Unix(), s.merged) {
+				break
+			}
+			ext, _ := json.Marshal(MergedExt{Merged: true, Gifts: b.gifts})
+			_, err := s.im.SendGroupMsg(ctx, tim.SendGroupMsgRequest{
+				GroupID:     roomID,
+				Random:      randomOf(strings.Join(b.ops, ",")),
+				MsgPriority: tim.PriorityHigh,
+				MsgBody:     []tim.MsgElem{tim.CustomElem(live.EventSendGift, string(ext))},
+			})
+			if err != nil {
+				return done, err
+			}
+			for _, op := range b.ops {
+				if _, err := s.kv.Delete(ctx, mergeKey(roomID, op)); err != nil {
+					return done, err
+				}
+			}
+			done += len(b.ops)
+		}
+		if len(items) < store.MaxScan && done > 0 && len(batches) <= int(s.merged) {
+			return done, nil
+		}
+		// Wait for the next second's budget.
+		next := time.Unix(s.clock().Unix()+1, 0).Sub(s.clock())
+		t := time.NewTimer(next)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return done, ctx.Err()
+		}
+	}
+	return done, nil
+}
+
+// mergeBatch is one merged message: its gifts and the operations they hold.
+type mergeBatch struct {
+	gifts []sendGiftExt
+	ops   []string
+}
+
+// mergeBatches groups queued gifts by sender and gift, adding their counts, into messages of at
+// most MaxMergedItems entries.
+func mergeBatches(items []store.Item) []mergeBatch {
+	type key struct{ user, gift string }
+	index := map[key]int{}
+	var entries []sendGiftExt
+	var ops [][]string
+	for _, it := range items {
+		var m mergeItem
+		if it.Counter || json.Unmarshal(it.Value, &m) != nil {
+			continue
+		}
+		k := key{m.UserID, m.Gift.GiftID}
+		i, ok := index[k]
+		if !ok {
+			i = len(entries)
+			index[k] = i
+			entries = append(entries, sendGiftExt{GiftID: m.Gift.GiftID, Name: m.Gift.Name, Price: m.Gift.Price,
+				ImageURL: m.Gift.ImageURL, AnimationURL: m.Gift.AnimationURL, UserID: m.UserID})
+			ops = append(ops, nil)
+		}
+		entries[i].Count += m.Count
+		entries[i].Combo = max(entries[i].Combo, m.Combo)
+		ops[i] = append(ops[i], m.Op)
+	}
+	var out []mergeBatch
+	for start := 0; start < len(entries); start += MaxMergedItems {
+		end := min(start+MaxMergedItems, len(entries))
+		b := mergeBatch{gifts: entries[start:end]}
+		for _, o := range ops[start:end] {
+			b.ops = append(b.ops, o...)
+		}
+		slices.Sort(b.ops)
+		out = append(out, b)
+	}
+	return out
+}
+
+// Reconciled is what Reconcile did.
+type Reconciled struct {
+	// Delivered counts the gifts announced, Refunded those refunded, Declined those found not
+	// charged.
+	Delivered, Refunded, Declined int
+	// Merged counts the gifts announced from the merge queue.
+	Merged int
+}
+
+// Reconcile finishes the gifts of a room that a crashed or cut-off request left halfway and that
+// are older than olderThan: a gift recorded but not billed is billed when its debit reached the
+// wallet and declined otherwise; a billed gift is announced, or refunded when IM does not take
+// it; the merge queue is flushed. Nothing is ever charged and lost.
+func (s *Service) Reconcile(ctx context.Context, roomID string, olderThan time.Duration) (Reconciled, error) {
+	var out Reconciled
+	cutoff := s.clock().Add(-olderThan)
+	after := ""
+	for {
+		items, err := s.kv.Scan(ctx, ledgerDir(roomID), after, store.MaxScan)
+		if err != nil {
+			return out, err
+		}
+		for _, it := range items {
+			var rec giftOp
+			if it.Counter || json.Unmarshal(it.Value, &rec) != nil || rec.At.After(cutoff) {
+				continue
+			}
+			op := strings.TrimPrefix(it.Key, ledgerDir(roomID))
+			switch rec.State {
+			case stateAccepted:
+				pending, balance, err := s.pendingIn(ctx, rec.UserID, walletOp(op, rec.Attempt))
+				if err != nil {
+					return out, err
+				}
+				next := rec
+				next.State = stateDeclined
+				if pending {
+					next.State, next.Balance, next.Combo = stateBilled, balance, 1
+				}
+				if err := s.move(ctx, op, rec, it.Value, next); err != nil {
+					return out, err
+				}
+				if !pending {
+					out.Declined++
+					continue
+				}
+				rec, it.Value = next, mustJSON(next)
+				fallthrough
+			case stateBilled:
+				got, _ := s.advance(ctx, op, rec, it.Value)
+				if got.GiftID != "" {
+					out.Delivered++
+				} else {
+					out.Refunded++
+				}
+			}
+		}
+		if len(items) < store.MaxScan {
+			break
+		}
+		after = items[len(items)-1].Key
+	}
+	n, err := s.Flush(ctx, roomID)
+	out.Merged = n
+	return out, err
+}
+
+// move records a change of state found by Reconcile.
+func (s *Service) move(ctx context.Context, op string, from giftOp, raw []byte, to giftOp) error {
+	b := mustJSON(to)
+	swapped, err := s.kv.CompareAndSwap(ctx, ledgerKey(from.RoomID, op), raw, b, 0)
+	if err == nil && swapped {
+		s.afterMove(ctx, op, from, to)
+	}
+	return err
+}
+
+func mustJSON(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

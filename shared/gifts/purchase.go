@@ -1,0 +1,160 @@
+package gifts
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/uriba-live/uriba/shared/live"
+	"github.com/uriba-live/uriba/shared/store"
+	"github.com/uriba-live/uriba/shared/tim"
+)
+
+// Purchase states.
+const (
+	purchaseRecorded  = "recorded"  // stored; not yet counted
+	purchaseCounted   = "counted"   // in the room's totals; not yet announced or credited
+	purchaseAnnounced = "announced" // done
+)
+
+// purchaseRecord is what "purchase#{orderId}" holds.
+type purchaseRecord struct {
+	State    string        `json:"state"`
+	RoomID   string        `json:"roomId"`
+	Purchase live.Purchase `json:"purchase"`
+	At       time.Time     `json:"at"`
+}
+
+// Recorded is the answer of Purchase.
+type Recorded struct {
+	RoomID string `json:"roomId"`
+	live.Purchase
+	// Announced reports whether BUY_GOODS reached the room (a room that is not live gets none).
+	Announced bool `json:"announced"`
+}
+
+// buyGoodsExt is the Ext of the BUY_GOODS the server sends for a purchase: what was bought, never
+// what it cost.
+type buyGoodsExt struct {
+	ProductID string `json:"productId"`
+	Name      string `json:"name"`
+	Quantity  int64  `json:"quantity"`
+	UserID    string `json:"userId"`
+}
+
+// Purchase records a paid order the shop reports for a room, once per orderId: a repeat changes
+// nothing and answers the same; the same orderId with other content fails with EConflict. It
+// counts the order in the room's orders, units and revenue, credits purchase XP (activity ID
+// "purchase:{orderId}") and, while the room is live or paused, announces BUY_GOODS from the
+// buyer with the product's name and the quantity.
+//
+// Store calls when uncontended: see the README's measured figures.
+func (s *Service) Purchase(ctx context.Context, roomID string, p live.Purchase) (Recorded, error) {
+	if err := p.Validate(s.cfg.Admin); err != nil {
+		return Recorded{}, err
+	}
+	room, err := s.rooms.Room(ctx, roomID)
+	if err != nil {
+		return Recorded{}, err
+	}
+	ctx, cancel := detached(ctx)
+	defer cancel()
+	key := "purchase#" + store.EscapeID(p.OrderID)
+	rec := purchaseRecord{State: purchaseRecorded, RoomID: roomID, Purchase: p, At: s.clock()}
+	raw := mustJSON(rec)
+	created, err := s.kv.PutIfAbsent(ctx, key, raw, 0)
+	if err != nil {
+		return Recorded{}, err
+	}
+	if !created {
+		got, ok, err := s.kv.Get(ctx, key)
+		if err != nil {
+			return Recorded{}, err
+		}
+		if !ok {
+			return Recorded{}, errors.New("gifts: purchase record vanished")
+		}
+		if err := json.Unmarshal(got, &rec); err != nil {
+			return Recorded{}, err
+		}
+		raw = got
+		if rec.RoomID != roomID || rec.Purchase != p {
+			return Recorded{}, live.Errorf(live.EConflict, "Order %q was reported with other content.", p.OrderID)
+		}
+	}
+	announced := false
+	for rec.State != purchaseAnnounced {
+		next := rec
+		switch rec.State {
+		case purchaseRecorded:
+			if err := s.sales.AddPurchase(ctx, roomID, p.ProductID, p.Currency, p.Quantity, p.Amount.TenThousandths()); err != nil {
+				return Recorded{}, err
+			}
+			next.State = purchaseCounted
+		case purchaseCounted:
+			a := live.Activity{ID: "purchase:" + p.OrderID, RoomID: roomID, UserID: p.UserID, Kind: live.KindPurchase, Amount: 1, At: rec.At}
+			if err := s.activities.Publish(ctx, a); err != nil {
+				return Recorded{}, err
+			}
+			if room.Status == live.StatusLive || room.Status == live.StatusPaused {
+				if err := s.buyGoods(ctx, room, p); err != nil {
+					return Recorded{}, err
+				}
+				announced = true
+			}
+			next.State = purchaseAnnounced
+		default:
+			return Recorded{}, errors.New("gifts: unknown purchase state " + rec.State)
+		}
+		b := mustJSON(next)
+		swapped, err := s.kv.CompareAndSwap(ctx, key, raw, b, 0)
+		if err != nil {
+			return Recorded{}, err
+		}
+		if !swapped {
+			// A repeat moved it on: follow it.
+			got, ok, err := s.kv.Get(ctx, key)
+			if err != nil || !ok {
+				return Recorded{}, errors.Join(err, errors.New("gifts: purchase record vanished"))
+			}
+			raw = got
+			if err := json.Unmarshal(got, &rec); err != nil {
+				return Recorded{}, err
+			}
+			continue
+		}
+		rec, raw = next, b
+	}
+	return Recorded{RoomID: roomID, Purchase: p, Announced: announced || room.Status == live.StatusLive || room.Status == live.StatusPaused}, nil
+}
+
+// buyGoods announces a purchase with BUY_GOODS from the buyer; the Random comes from the order,
+// so IM shows a repeat once.
+func (s *Service) buyGoods(ctx context.Context, room live.Room, p live.Purchase) error {
+	name := p.ProductName
+	if name == "" {
+		name = p.ProductID
+		if v, err := s.rooms.Get(ctx, room.ID); err == nil {
+			for i := len(v.Products) - 1; i >= 0; i-- {
+				if v.Products[i].Product.ProductID == p.ProductID {
+					name = v.Products[i].Product.Name
+					break
+				}
+			}
+		}
+	}
+	// The buyer may never have logged in to IM: the message must come from a known account.
+	if err := s.im.AccountImport(ctx, tim.AccountImportRequest{UserID: p.UserID}); err != nil {
+		return err
+	}
+	ext := mustJSON(buyGoodsExt{ProductID: p.ProductID, Name: name, Quantity: p.Quantity, UserID: p.UserID})
+	_, err := s.im.SendGroupMsg(ctx, tim.SendGroupMsgRequest{
+		GroupID:     room.ID,
+		Random:      randomOf("purchase\x00" + p.OrderID),
+		FromAccount: p.UserID,
+		MsgPriority: tim.PriorityNormal,
+		MsgBody:     []tim.MsgElem{tim.CustomElem(live.EventBuyGoods, string(ext))},
+	})
+	return err
+}

@@ -1,0 +1,382 @@
+package gifts
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/uriba-live/uriba/shared/live"
+	"github.com/uriba-live/uriba/shared/store"
+	"github.com/uriba-live/uriba/shared/tim"
+)
+
+// SendParams is a gift a viewer sends to a room.
+type SendParams struct {
+	RoomID string
+	// UserID is the sender, as authentication established it.
+	UserID string
+	GiftID string
+	Count  int64
+	// Key is the request's Idempotency-Key: it names the gift, so that a repeat bills and shows
+	// it once.
+	Key string
+}
+
+// Sent is the answer of Send.
+type Sent struct {
+	GiftID string `json:"giftId"`
+	Count  int64  `json:"count"`
+	// Combo is 1 for a gift, and rises by one for each send of the same gift by the same viewer
+	// within the combo window.
+	Combo int64 `json:"combo"`
+	// Balance is the sender's balance after the gift.
+	Balance int64 `json:"balance"`
+	// Coins is what the gift cost: its price times count.
+	Coins int64 `json:"coins"`
+	// Merged is true when the room's message budget was spent and the gift is announced in a
+	// merged SEND_GIFT, within about a second.
+	Merged bool `json:"merged,omitempty"`
+}
+
+// Gift operation states.
+const (
+	stateAccepted  = "accepted"  // recorded; the debit may or may not have happened
+	stateDeclined  = "declined"  // the balance did not cover it; nothing was charged
+	stateBilled    = "billed"    // charged; not yet announced
+	stateDelivered = "delivered" // charged and announced on its own
+	stateQueued    = "queued"    // charged and waiting in the room's merge queue
+	stateRefunded  = "refunded"  // IM did not take it; the coins went back
+)
+
+// giftOp is a gift's record in the room's ledger, "giftop/{room}/{op}".
+type giftOp struct {
+	State  string    `json:"state"`
+	RoomID string    `json:"roomId"`
+	UserID string    `json:"userId"`
+	Gift   live.Gift `json:"gift"`
+	Count  int64     `json:"count"`
+	Coins  int64     `json:"coins"`
+	Combo  int64     `json:"combo,omitempty"`
+	// Balance is the sender's balance after the debit.
+	Balance int64 `json:"balance,omitempty"`
+	// Attempt numbers the debits: a refunded gift sent again is debited under a new wallet
+	// operation.
+	Attempt int       `json:"attempt"`
+	At      time.Time `json:"at"`
+}
+
+// charged reports whether the operation holds coins in the ledger.
+func (o giftOp) charged() bool {
+	return o.State == stateBilled || o.State == stateDelivered || o.State == stateQueued
+}
+
+func (o giftOp) sent() Sent {
+	return Sent{GiftID: o.Gift.GiftID, Count: o.Count, Combo: o.Combo, Balance: o.Balance, Coins: o.Coins, Merged: o.State == stateQueued}
+}
+
+func ledgerDir(roomID string) string     { return "giftop/" + store.EscapeID(roomID) + "/" }
+func ledgerKey(roomID, op string) string { return ledgerDir(roomID) + op }
+func walletOp(op string, attempt int) string {
+	return "gift:" + op + ":" + strconv.Itoa(attempt)
+}
+
+// Send bills a gift and announces it to the room. The room must be live (EConflict otherwise)
+// and the gift in the catalog (ENotFound); the sender's balance must cover price × count
+// (EInsufficientCoins, nothing changes). The gift is recorded in the room's ledger, counted in
+// the room's totals, credited as gift XP through the activity queue (activity ID "gift:{op}"),
+// and announced with SEND_GIFT from the sender at High priority; past the room's message budget
+// it is announced merged with others. A repeat with the same key bills and shows it once; with
+// another gift or count it fails with EIdempotencyReuse. When IM does not take the message the
+// coins are refunded and the IM error returned; a repeat then bills it again.
+//
+// Store calls when uncontended: see the README's measured figures.
+func (s *Service) Send(ctx context.Context, p SendParams) (Sent, error) {
+	if err := live.CheckMemberID(p.UserID, s.cfg.Admin); err != nil {
+		return Sent{}, live.InField("X-User-Id", err)
+	}
+	if err := live.ValidateGiftCount(p.Count); err != nil {
+		return Sent{}, err
+	}
+	if err := live.ValidateGiftID(p.GiftID); err != nil {
+		return Sent{}, err
+	}
+	if p.Key == "" {
+		return Sent{}, live.Errorf(live.EInvalid, "An Idempotency-Key is required to send a gift.")
+	}
+	g, err := s.Gift(ctx, p.GiftID)
+	if err != nil {
+		return Sent{}, err
+	}
+	room, err := s.rooms.Room(ctx, p.RoomID)
+	if err != nil {
+		return Sent{}, err
+	}
+	if room.Status != live.StatusLive {
+		return Sent{}, live.Errorf(live.EConflict, "Room %q is %s; gifts go only to a live room.", room.ID, room.Status)
+	}
+	ctx, cancel := detached(ctx)
+	defer cancel()
+	op := opID("gift", p.UserID, p.RoomID, p.Key)
+	rec := giftOp{State: stateAccepted, RoomID: p.RoomID, UserID: p.UserID, Gift: g, Count: p.Count, Coins: g.Price * p.Count, At: s.clock()}
+	raw, err := json.Marshal(rec)
+	if err != nil {
+		return Sent{}, err
+	}
+	created, err := s.kv.PutIfAbsent(ctx, ledgerKey(p.RoomID, op), raw, 0)
+	if err != nil {
+		return Sent{}, err
+	}
+	if !created {
+		if rec, raw, err = s.loadOp(ctx, p.RoomID, op); err != nil {
+			return Sent{}, err
+		}
+		if rec.UserID != p.UserID || rec.Gift.GiftID != p.GiftID || rec.Count != p.Count {
+			return Sent{}, live.Errorf(live.EIdempotencyReuse, "This Idempotency-Key sent another gift; use a new key for a new gift.")
+		}
+	}
+	return s.advance(ctx, op, rec, raw)
+}
+
+// advance takes a gift operation from the state it is in to its end.
+func (s *Service) advance(ctx context.Context, op string, rec giftOp, raw []byte) (Sent, error) {
+	for range 5 {
+		var next giftOp
+		var err error
+		switch rec.State {
+		case stateDelivered, stateQueued:
+			return rec.sent(), nil
+		case stateAccepted, stateDeclined, stateRefunded:
+			next, err = s.bill(ctx, op, rec)
+		case stateBilled:
+			next, err = s.deliver(ctx, op, rec)
+		default:
+			return Sent{}, errors.New("gifts: unknown gift state " + rec.State)
+		}
+		if next.State == "" {
+			return Sent{}, err
+		}
+		b, merr := json.Marshal(next)
+		if merr != nil {
+			return Sent{}, merr
+		}
+		swapped, serr := s.kv.CompareAndSwap(ctx, ledgerKey(rec.RoomID, op), raw, b, 0)
+		if serr != nil {
+			return Sent{}, serr
+		}
+		if !swapped {
+			// A repeat of the same request moved the record on: follow it.
+			if rec, raw, serr = s.loadOp(ctx, rec.RoomID, op); serr != nil {
+				return Sent{}, serr
+			}
+			if err != nil {
+				return Sent{}, err
+			}
+			continue
+		}
+		s.afterMove(ctx, op, rec, next)
+		if err != nil {
+			return Sent{}, err
+		}
+		rec, raw = next, b
+	}
+	return Sent{}, live.Errorf(live.EConflict, "The gift is being sent by another request with the same Idempotency-Key; retry.")
+}
+
+// afterMove does what follows a recorded change of state: the wallet operations the record now
+// holds are settled, and a gift that reached the room is counted and credited.
+func (s *Service) afterMove(ctx context.Context, op string, from, to giftOp) {
+	switch {
+	case to.State == stateBilled:
+		s.settle(ctx, to.UserID, walletOp(op, to.Attempt))
+	case to.State == stateRefunded:
+		s.settle(ctx, to.UserID, walletOp(op, from.Attempt)+":refund")
+	case to.State == stateDelivered || to.State == stateQueued:
+		if err := s.sales.AddGift(ctx, to.RoomID, to.UserID, to.Count, to.Coins); err != nil {
+			s.log.Warn("gifts: room totals not updated", "room", to.RoomID, "err", err)
+		}
+		a := live.Activity{ID: "gift:" + op, RoomID: to.RoomID, UserID: to.UserID, Kind: live.KindGift, Amount: min(to.Coins, maxActivityAmount), At: to.At}
+		if err := s.activities.Publish(ctx, a); err != nil {
+			s.log.Warn("gifts: gift XP not queued", "activity", a.ID, "err", err)
+		}
+	}
+}
+
+// maxActivityAmount is the largest Amount an activity carries, the level rules' default bound.
+const maxActivityAmount = 1_000_000
+
+// bill debits the gift: it returns the record billed, or declined with EInsufficientCoins.
+func (s *Service) bill(ctx context.Context, op string, rec giftOp) (giftOp, error) {
+	next := rec
+	if rec.State != stateAccepted {
+		next.Attempt++
+	}
+	balance, _, err := s.apply(ctx, rec.UserID, walletOp(op, next.Attempt), -rec.Coins)
+	if live.ErrorCode(err) == live.EInsufficientCoins {
+		next.State = stateDeclined
+		if rec.State == stateDeclined {
+			return giftOp{}, err
+		}
+		return next, err
+	}
+	if err != nil {
+		return giftOp{}, err
+	}
+	next.State, next.Balance = stateBilled, balance
+	if next.Combo, err = s.combo(ctx, rec); err != nil {
+		s.log.Warn("gifts: combo not counted", "err", err)
+		next.Combo = 1
+	}
+	return next, nil
+}
+
+// deliver announces a billed gift, on its own within the room's budget and merged past it. When
+// IM does not take it, the coins are refunded and the record says so.
+func (s *Service) deliver(ctx context.Context, op string, rec giftOp) (giftOp, error) {
+	next := rec
+	sec := s.clock().Unix()
+	if !s.slot(ctx, "giftrate#", rec.RoomID, sec, s.individual) {
+		item, _ := json.Marshal(mergeItem{Op: op, UserID: rec.UserID, Gift: rec.Gift, Count: rec.Count, Combo: rec.Combo})
+		if err := s.kv.Put(ctx, mergeKey(rec.RoomID, op), item, 0); err != nil {
+			return giftOp{}, err
+		}
+		next.State = stateQueued
+		s.flushLater(ctx, rec.RoomID, sec)
+		return next, nil
+	}
+	ext, _ := json.Marshal(sendGiftExt{GiftID: rec.Gift.GiftID, Name: rec.Gift.Name, Count: rec.Count, Combo: rec.Combo,
+		Price: rec.Gift.Price, ImageURL: rec.Gift.ImageURL, AnimationURL: rec.Gift.AnimationURL, UserID: rec.UserID})
+	_, err := s.im.SendGroupMsg(ctx, tim.SendGroupMsgRequest{
+		GroupID:     rec.RoomID,
+		Random:      randomOf(op),
+		FromAccount: rec.UserID,
+		MsgPriority: tim.PriorityHigh,
+		MsgBody:     []tim.MsgElem{tim.CustomElem(live.EventSendGift, string(ext))},
+	})
+	if err == nil {
+		next.State = stateDelivered
+		return next, nil
+	}
+	s.log.Warn("gifts: IM did not take a gift; refunding it", "room", rec.RoomID, "op", op, "err", err)
+	balance, _, rerr := s.apply(ctx, rec.UserID, walletOp(op, rec.Attempt)+":refund", rec.Coins)
+	if rerr != nil {
+		// Still billed: a repeat or Reconcile delivers or refunds it.
+		return giftOp{}, err
+	}
+	next.State, next.Balance = stateRefunded, balance
+	return next, err
+}
+
+// sendGiftExt is the Ext of a SEND_GIFT for one gift.
+type sendGiftExt struct {
+	GiftID       string `json:"giftId"`
+	Name         string `json:"name"`
+	Count        int64  `json:"count"`
+	Combo        int64  `json:"combo"`
+	Price        int64  `json:"price"`
+	ImageURL     string `json:"imageUrl,omitempty"`
+	AnimationURL string `json:"animationUrl,omitempty"`
+	// UserID is the sender, also the message's sender; merged gifts need it.
+	UserID string `json:"userId"`
+}
+
+func (s *Service) loadOp(ctx context.Context, roomID, op string) (giftOp, []byte, error) {
+	raw, ok, err := s.kv.Get(ctx, ledgerKey(roomID, op))
+	if err != nil {
+		return giftOp{}, nil, err
+	}
+	if !ok {
+		return giftOp{}, nil, errors.New("gifts: gift record vanished")
+	}
+	var rec giftOp
+	return rec, raw, json.Unmarshal(raw, &rec)
+}
+
+// comboState is what "combo#{room}#{user}#{gift}" holds.
+type comboState struct {
+	Combo int64 `json:"combo"`
+	Last  int64 `json:"last"` // Unix milliseconds of the last send
+}
+
+// combo returns the gift's place in its sender's combo: 1, or one more than the last send of the
+// same gift by the same viewer in the room when that was within the combo window.
+func (s *Service) combo(ctx context.Context, rec giftOp) (int64, error) {
+	key := "combo#" + store.EscapeID(rec.RoomID) + "#" + store.EscapeID(rec.UserID) + "#" + store.EscapeID(rec.Gift.GiftID)
+	ttl := s.cfg.ComboWindow + time.Minute
+	for range maxSwapAttempts {
+		now := s.clock().UnixMilli()
+		raw, ok, err := s.kv.Get(ctx, key)
+		if err != nil {
+			return 0, err
+		}
+		var c comboState
+		if ok {
+			if err := json.Unmarshal(raw, &c); err != nil {
+				return 0, err
+			}
+		}
+		n := comboState{Combo: 1, Last: now}
+		if ok && now-c.Last <= s.cfg.ComboWindow.Milliseconds() {
+			n.Combo = c.Combo + 1
+		}
+		b, _ := json.Marshal(n)
+		var swapped bool
+		if ok {
+			swapped, err = s.kv.CompareAndSwap(ctx, key, raw, b, ttl)
+		} else {
+			swapped, err = s.kv.PutIfAbsent(ctx, key, b, ttl)
+		}
+		if err != nil {
+			return 0, err
+		}
+		if swapped {
+			return n.Combo, nil
+		}
+	}
+	return 1, nil
+}
+
+// slot takes one of the room's limit messages of the second sec under the counter prefix, and
+// reports whether there was one left. The first taker of a second removes the counters of a few
+// seconds before, so that they do not pile up. A store failure takes no slot.
+func (s *Service) slot(ctx context.Context, prefix, roomID string, sec, limit int64) bool {
+	base := prefix + store.EscapeID(roomID) + "#"
+	n, err := s.kv.Add(ctx, base+strconv.FormatInt(sec, 10), 1)
+	if err != nil {
+		s.log.Warn("gifts: message budget not read", "err", err)
+		return false
+	}
+	if n == 1 {
+		for back := int64(2); back <= 5; back++ {
+			_, _ = s.kv.Delete(ctx, base+strconv.FormatInt(sec-back, 10))
+		}
+	}
+	return n <= limit
+}
+
+// LedgerCoins returns the coins the room's ledger holds: the gifts billed in it, announced or
+// not, and not refunded. Together with the wallets they are every coin ever topped up.
+func (s *Service) LedgerCoins(ctx context.Context, roomID string) (coins, gifts int64, err error) {
+	after := ""
+	for {
+		items, err := s.kv.Scan(ctx, ledgerDir(roomID), after, store.MaxScan)
+		if err != nil {
+			return 0, 0, err
+		}
+		for _, it := range items {
+			var rec giftOp
+			if it.Counter || json.Unmarshal(it.Value, &rec) != nil {
+				continue
+			}
+			if rec.charged() {
+				coins += rec.Coins
+				gifts++
+			}
+		}
+		if len(items) < store.MaxScan {
+			return coins, gifts, nil
+		}
+		after = items[len(items)-1].Key
+	}
+}
