@@ -160,6 +160,9 @@ type Summary struct {
 	TopGifters []Gifter `json:"topGifters"`
 	// ProductsPinned counts the pins of the room.
 	ProductsPinned int `json:"productsPinned"`
+	// Recordings are the stream's recording files; Screenshots counts its screenshots.
+	Recordings  []live.Recording `json:"recordings,omitempty"`
+	Screenshots int              `json:"screenshots,omitempty"`
 }
 
 // Gifter is a viewer and what they gave.
@@ -189,6 +192,9 @@ func (s *Service) Summary(ctx context.Context, roomID string) (Summary, error) {
 		Messages:       v.Stats.Messages,
 		TopGifters:     []Gifter{},
 		ProductsPinned: r.ProductsPinned,
+	}
+	if r.Stream != nil {
+		sum.Recordings, sum.Screenshots = r.Stream.Recordings, r.Stream.Screenshots
 	}
 	if r.StartedAt != nil {
 		end := s.clock()
