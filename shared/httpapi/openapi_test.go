@@ -69,6 +69,7 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	Credentials{}.Register(rt)
 	rt.Handle(OpenAPIRoute, OpenAPI())
 	Levels{}.Register(rt)
+	Streams{}.Register(rt)
 	// imcallback.Handler.Register adds this route; that package imports this one.
 	rt.Handle("POST /v1/callbacks/im", func(http.ResponseWriter, *http.Request) error { return nil })
 	missing, extra := UndocumentedRoutes(OpenAPIDocument(), rt.Routes())
