@@ -81,6 +81,9 @@ func (f *Flex) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// String returns the decimal text.
+func (f Flex) String() string { return string(f) }
+
 // Int returns the value as an integer, 0 when it is empty or not an integer.
 func (f Flex) Int() int64 {
 	n, err := strconv.ParseInt(string(f), 10, 64)

@@ -37,8 +37,9 @@ type Recording struct {
 
 // ApplyPush applies a push start (started) or stop reported for event time at, and reports
 // whether the room changed. Events are ordered by their time, not their arrival: one older than
-// the latest applied changes nothing, and of two events of the same second the start wins, so a
-// late stop never pauses a stream that started again, and a repeated event changes nothing. A
+// the latest applied changes nothing, so a late stop never pauses a stream that started again
+// later; events of the same second apply in their order of arrival, except a repeat (the same
+// sequence and kind), which changes nothing. A
 // start makes a created or paused room live; a stop pauses a live room; an ended room keeps its
 // status. Status changes are dated at, or now when at is later.
 func (r *Room) ApplyPush(started bool, at time.Time, sequence string, now time.Time) (bool, error) {
@@ -47,7 +48,7 @@ func (r *Room) ApplyPush(started bool, at time.Time, sequence string, now time.T
 	}
 	s := r.Stream
 	if s.Since != nil {
-		if at.Before(*s.Since) || (at.Equal(*s.Since) && (s.Pushing || !started)) {
+		if at.Before(*s.Since) || (at.Equal(*s.Since) && (s.Pushing == started) && (sequence == s.Sequence || sequence == "")) {
 			return false, nil
 		}
 	}

@@ -56,10 +56,38 @@ func (s *Service) Callback(ctx context.Context, body []byte) (Outcome, error) {
 	if err != nil {
 		return "", err
 	}
-	if e.EventType == css.EventPushStarted || e.EventType == css.EventPushStopped {
-		return s.push(ctx, roomID, e)
+	return s.once(ctx, stream, e, func() (Outcome, error) {
+		if e.EventType == css.EventPushStarted || e.EventType == css.EventPushStopped {
+			return s.push(ctx, roomID, e)
+		}
+		return s.file(ctx, roomID, e)
+	})
+}
+
+// once runs apply unless the stream's event of this type and sequence was applied already: a
+// dedupe record is taken first and given back when apply fails, so that Tencent's retry applies
+// the event then.
+func (s *Service) once(ctx context.Context, stream string, e css.Event, apply func() (Outcome, error)) (Outcome, error) {
+	id := string(e.Sequence)
+	if id == "" {
+		id = e.EventTime.String() + e.FileID + e.PicURL + e.VideoURL
 	}
-	return s.file(ctx, roomID, stream, e)
+	key := "streamseen#" + store.EscapeID(stream) + "#" + strconv.Itoa(e.EventType) + "#" + store.EscapeID(id)
+	fresh, err := s.kv.PutIfAbsent(ctx, key, []byte{'1'}, seenTTL)
+	if err != nil {
+		return "", err
+	}
+	if !fresh {
+		return Unchanged, nil
+	}
+	outcome, err := apply()
+	if err != nil {
+		if _, derr := s.kv.Delete(context.WithoutCancel(ctx), key); derr != nil {
+			s.log.Error("giving back a stream callback's dedupe record failed; its retry will be ignored", "key", key, "err", derr)
+		}
+		return "", err
+	}
+	return outcome, nil
 }
 
 // push applies a push start or stop, ordered by event time.
@@ -83,23 +111,9 @@ func (s *Service) push(ctx context.Context, roomID string, e css.Event) (Outcome
 	return Unchanged, nil
 }
 
-// file adds a recording or a screenshot once: a dedupe record of the stream, type and sequence
-// is taken first and given back when the room cannot be changed, so that Tencent's retry
-// applies it.
-func (s *Service) file(ctx context.Context, roomID, stream string, e css.Event) (Outcome, error) {
-	id := string(e.Sequence)
-	if id == "" {
-		id = e.FileID + e.PicURL + e.VideoURL
-	}
-	key := "streamseen#" + store.EscapeID(stream) + "#" + strconv.Itoa(e.EventType) + "#" + store.EscapeID(id)
-	fresh, err := s.kv.PutIfAbsent(ctx, key, []byte{'1'}, seenTTL)
-	if err != nil {
-		return "", err
-	}
-	if !fresh {
-		return Unchanged, nil
-	}
-	_, err = s.rooms.UpdateStream(ctx, roomID, func(r *live.Room, _ time.Time) (bool, error) {
+// file adds a recording or a screenshot to the room.
+func (s *Service) file(ctx context.Context, roomID string, e css.Event) (Outcome, error) {
+	_, err := s.rooms.UpdateStream(ctx, roomID, func(r *live.Room, _ time.Time) (bool, error) {
 		if e.EventType == css.EventScreenshot {
 			url := e.PicFullURL
 			if url == "" {
@@ -114,9 +128,6 @@ func (s *Service) file(ctx context.Context, roomID, stream string, e css.Event) 
 		return true, nil
 	})
 	if err != nil {
-		if _, derr := s.kv.Delete(context.WithoutCancel(ctx), key); derr != nil {
-			s.log.Error("giving back a stream callback's dedupe record failed; its retry will be ignored", "key", key, "err", derr)
-		}
 		return "", err
 	}
 	return Applied, nil
