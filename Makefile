@@ -1,13 +1,13 @@
 # Builds uriba's functions for AWS Lambda (arm64, provided.al2023) and Tencent SCF (amd64), and runs
 # the dev server and the tests.
 
-FUNCTIONS := pushurl imcallback levelupdater productpublisher giftbroadcaster
+FUNCTIONS := pushurl imcallback levelupdater productpublisher giftbroadcaster streamender
 GOFLAGS_RELEASE := -trimpath -ldflags='-s -w'
 # Each cloud's binaries leave out the other cloud's store and queue clients.
 LAMBDA_TAGS := lambda.norpc,no_redis,no_scf
 SCF_TAGS := no_dynamodb,no_sqs
 
-.PHONY: dev test lambda scf clean FORCE build-PushUrlFunction build-ImCallbackFunction build-LevelUpdaterFunction build-ProductPublisherFunction
+.PHONY: dev test lambda scf clean FORCE build-PushUrlFunction build-ImCallbackFunction build-LevelUpdaterFunction build-ProductPublisherFunction build-GiftBroadcasterFunction build-StreamEnderFunction
 
 dev:
 	go run ./scripts/dev
@@ -23,10 +23,10 @@ dist/lambda/%/bootstrap: FORCE
 scf: $(addprefix dist/scf/,$(addsuffix /main,$(FUNCTIONS)))
 
 # HTTP functions run as SCF web functions, started by scf_bootstrap; levelupdater is an event
-# function (asynchronous invocations), which needs no bootstrap.
+# function (asynchronous invocations) and streamender one (a timer), which need no bootstrap.
 dist/scf/%/main: FORCE
 	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go build $(GOFLAGS_RELEASE) -tags $(SCF_TAGS) -o $@ ./functions/$*
-	if [ "$*" != levelupdater ]; then install -m 0755 scripts/scf_bootstrap $(dir $@)scf_bootstrap; fi
+	if [ "$*" != levelupdater ] && [ "$*" != streamender ]; then install -m 0755 scripts/scf_bootstrap $(dir $@)scf_bootstrap; fi
 
 # sam build calls build-<LogicalId> with ARTIFACTS_DIR set.
 LAMBDA_BUILD = CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build $(GOFLAGS_RELEASE) -tags $(LAMBDA_TAGS) -o $(ARTIFACTS_DIR)/bootstrap
@@ -40,6 +40,8 @@ build-ProductPublisherFunction:
 	$(LAMBDA_BUILD) ./functions/productpublisher
 build-GiftBroadcasterFunction:
 	$(LAMBDA_BUILD) ./functions/giftbroadcaster
+build-StreamEnderFunction:
+	$(LAMBDA_BUILD) ./functions/streamender
 
 clean:
 	rm -rf dist

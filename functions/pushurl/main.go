@@ -1,4 +1,5 @@
-// Command pushurl hands out credentials: UserSigs for viewers and anchors.
+// Command pushurl hands out credentials (UserSigs, signed push and play URLs) and takes the
+// streaming service's callbacks, which drive a room's status with its stream.
 package main
 
 import (

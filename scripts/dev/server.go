@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net"
+	"time"
 
 	"github.com/uriba-live/uriba/shared/config"
 	"github.com/uriba-live/uriba/shared/function"
@@ -14,6 +16,7 @@ import (
 	"github.com/uriba-live/uriba/shared/function/local"
 	"github.com/uriba-live/uriba/shared/function/productpublisher"
 	"github.com/uriba-live/uriba/shared/function/pushurl"
+	"github.com/uriba-live/uriba/shared/function/streamender"
 	"github.com/uriba-live/uriba/shared/httpapi"
 	"github.com/uriba-live/uriba/shared/platform"
 )
@@ -25,6 +28,7 @@ var functions = []function.Definition{
 	imcallback.Definition,
 	levelupdater.Definition,
 	giftbroadcaster.Definition,
+	streamender.Definition,
 }
 
 // server is every function's routes and the IM stand-in on one handler, over the dependencies
@@ -34,6 +38,8 @@ type server struct {
 	shared   *local.Shared
 	releases function.Releases
 	logger   *slog.Logger
+	// scheduled are the functions that run on a schedule, ticked while the server serves.
+	scheduled []platform.Function
 }
 
 func newServer(ctx context.Context, s *settings, logger *slog.Logger) (srv *server, err error) {
@@ -54,6 +60,9 @@ func newServer(ctx context.Context, s *settings, logger *slog.Logger) (srv *serv
 			return nil, err
 		}
 		srv.releases.Add(release)
+		if fn.Schedule > 0 && fn.Event != nil {
+			srv.scheduled = append(srv.scheduled, fn)
+		}
 		router, ok := fn.HTTP.(*httpapi.Router)
 		if !ok {
 			return nil, fmt.Errorf("function %s serves no httpapi.Router", def.Name)
@@ -70,7 +79,28 @@ func (srv *server) Serve(ctx context.Context, ln net.Listener) error {
 		stop := context.AfterFunc(ctx, srv.shared.IM.Close)
 		defer stop()
 	}
+	for _, fn := range srv.scheduled {
+		go srv.tick(ctx, fn)
+	}
 	return platform.Serve(ctx, ln, srv.router, srv.logger)
+}
+
+// tick sends fn a timer event, shaped as an SCF timer trigger's, every fn.Schedule until ctx is
+// done, as the deployment's schedule does.
+func (srv *server) tick(ctx context.Context, fn platform.Function) {
+	t := time.NewTicker(fn.Schedule)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			event, _ := json.Marshal(map[string]string{"Type": "Timer", "TriggerName": "dev-server", "Time": now.UTC().Format(time.RFC3339), "Message": fn.Name})
+			if _, err := fn.Event(ctx, event); err != nil {
+				srv.logger.Warn("scheduled run failed", "function", fn.Name, "err", err)
+			}
+		}
+	}
 }
 
 // Close releases what the functions opened and then what they share.

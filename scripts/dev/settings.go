@@ -35,6 +35,7 @@ func newSettings(getenv func(string) string) *settings {
 			Store:       "bolt:var/uriba.db",
 			SecretKey:   randomHex(32),
 			MerchantKey: getenv("URIBA_DEV_MERCHANT_KEY"),
+			StreamKeys:  [4]string{randomHex(16), randomHex(16), randomHex(16), randomHex(16)},
 		},
 	}
 	if s.laptop.MerchantKey == "" {
@@ -50,6 +51,7 @@ func newSettings(getenv func(string) string) *settings {
 // calls go to the stand-in served there.
 func (s *settings) setBaseURL(u string) {
 	s.baseURL = u
+	s.laptop.CloudAPIBaseURL = u + "/standin/cloudapi"
 	if !s.realIM {
 		s.laptop.IMBaseURL = u
 	}

@@ -18,6 +18,18 @@ type Laptop struct {
 	MerchantKey string
 	// IMBaseURL applies when IM_BASE_URL is unset: the IM stand-in's address.
 	IMBaseURL string
+	// CloudAPIBaseURL applies when CLOUDAPI_BASE_URL is unset: the streaming stand-in's address.
+	CloudAPIBaseURL string
+	// StreamKeys are the push, play and callback keys (STREAM_PUSH_KEY, STREAM_PLAY_KEY,
+	// STREAM_CALLBACK_KEY) and the Cloud API secret key applied when unset; they are reported as
+	// generated.
+	StreamKeys [4]string
+}
+
+// laptopStreaming are the development defaults of the streaming settings and Cloud API access.
+var laptopStreaming = map[string]string{
+	"STREAM_PUSH_DOMAIN": "push.uriba.localhost", "STREAM_PLAY_DOMAIN": "play.uriba.localhost", "STREAM_APP": "live",
+	"TENCENTCLOUD_SECRET_ID": "AKIDuribadevelopment", "TENCENTCLOUD_REGION": "ap-singapore",
 }
 
 // RealIM reports whether getenv names a real Tencent IM (IM_BASE_URL is set), so that no IM
@@ -32,6 +44,16 @@ func (d Laptop) WithDefaults(getenv func(string) string) (func(string) string, [
 	if getenv("IM_SECRET_KEY") == "" {
 		defaults["IM_SECRET_KEY"] = d.SecretKey
 		generated = append(generated, "IM_SECRET_KEY")
+	}
+	for k, v := range laptopStreaming {
+		defaults[k] = v
+	}
+	defaults["CLOUDAPI_BASE_URL"] = d.CloudAPIBaseURL
+	for i, name := range []string{"STREAM_PUSH_KEY", "STREAM_PLAY_KEY", "STREAM_CALLBACK_KEY", "TENCENTCLOUD_SECRET_KEY"} {
+		if getenv(name) == "" && d.StreamKeys[i] != "" {
+			defaults[name] = d.StreamKeys[i]
+			generated = append(generated, name)
+		}
 	}
 	sum := sha256.Sum256([]byte(d.MerchantKey))
 	digests := hex.EncodeToString(sum[:])

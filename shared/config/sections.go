@@ -256,3 +256,66 @@ func (l *Loader) ActivityQueue() ActivityQueue {
 	}
 	return ActivityQueue{Kind: "log"}
 }
+
+// Streaming holds the live streaming settings that pushurl and streamender share.
+type Streaming struct {
+	PushDomain  string
+	PushKey     Secret
+	PlayDomain  string
+	PlayKey     Secret // empty: play URLs are not signed
+	App         string
+	CallbackKey Secret // empty: stream callbacks are accepted unsigned (only on a laptop)
+	// URLTTL is how long push and play URLs stay valid; URLGrace how far past a room's scheduled
+	// end they may reach.
+	URLTTL   time.Duration
+	URLGrace time.Duration
+	// IdleTimeout ends rooms paused this long; ForbidFor is how long an ended room's stream is
+	// refused (0: as long as URLTTL).
+	IdleTimeout time.Duration
+	ForbidFor   time.Duration
+	// EndInterval is the period of the end run where uriba schedules it itself (the dev server);
+	// MaxRoomsPerRun bounds one run.
+	EndInterval    time.Duration
+	MaxRoomsPerRun int
+	// DestroyGroupAfter, when positive, destroys an ended room's group that long after its end.
+	DestroyGroupAfter time.Duration
+	// EndOnDropFailure ends a due room even when its stream could not be dropped.
+	EndOnDropFailure bool
+}
+
+// Streaming reads STREAM_PUSH_DOMAIN, STREAM_PUSH_KEY, STREAM_PLAY_DOMAIN, STREAM_PLAY_KEY,
+// STREAM_APP (default live), STREAM_CALLBACK_KEY (required outside a laptop), STREAM_URL_TTL
+// (default 24h), STREAM_URL_GRACE (30m), STREAM_IDLE_TIMEOUT (15m), STREAM_FORBID_FOR (the URL
+// TTL), STREAM_END_INTERVAL (1m), STREAM_END_MAX_ROOMS (100), STREAM_DESTROY_GROUP_AFTER (unset:
+// never) and STREAM_END_ON_DROP_FAILURE (false).
+func (l *Loader) Streaming() Streaming {
+	c := Streaming{
+		PushDomain:        l.Required("STREAM_PUSH_DOMAIN", "the push domain of the streaming service, such as push.example.com"),
+		PushKey:           l.Secret("STREAM_PUSH_KEY", "the push domain's authentication key", true),
+		PlayDomain:        l.Required("STREAM_PLAY_DOMAIN", "the playback domain of the streaming service, such as play.example.com"),
+		PlayKey:           l.Secret("STREAM_PLAY_KEY", "", false),
+		App:               l.String("STREAM_APP", "live"),
+		CallbackKey:       l.Secret("STREAM_CALLBACK_KEY", "", false),
+		URLTTL:            l.Duration("STREAM_URL_TTL", 24*time.Hour),
+		URLGrace:          l.Duration("STREAM_URL_GRACE", 30*time.Minute),
+		IdleTimeout:       l.Duration("STREAM_IDLE_TIMEOUT", 15*time.Minute),
+		ForbidFor:         l.Duration("STREAM_FORBID_FOR", 0),
+		EndInterval:       l.Duration("STREAM_END_INTERVAL", time.Minute),
+		MaxRoomsPerRun:    l.Int("STREAM_END_MAX_ROOMS", 100, 1, 10000),
+		DestroyGroupAfter: l.Duration("STREAM_DESTROY_GROUP_AFTER", 0),
+	}
+	switch raw := strings.ToLower(l.String("STREAM_END_ON_DROP_FAILURE", "false")); raw {
+	case "true", "1", "yes", "on":
+		c.EndOnDropFailure = true
+	case "false", "0", "no", "off":
+	default:
+		l.Problemf("STREAM_END_ON_DROP_FAILURE is %q: it must be true or false.", raw)
+	}
+	if c.ForbidFor > 90*24*time.Hour {
+		l.Problemf("STREAM_FORBID_FOR is over 90 days, the longest the streaming service forbids a stream.")
+	}
+	if c.CallbackKey == "" && !l.Local {
+		l.Problemf("STREAM_CALLBACK_KEY is not set: outside a laptop it must hold the stream callback key of the streaming console, or anyone could send stream callbacks.")
+	}
+	return c
+}

@@ -10,12 +10,15 @@ import (
 
 	"github.com/uriba-live/uriba/shared/config"
 	"github.com/uriba-live/uriba/shared/credential"
+	"github.com/uriba-live/uriba/shared/css"
 	"github.com/uriba-live/uriba/shared/httpapi"
 	"github.com/uriba-live/uriba/shared/moderation"
 	"github.com/uriba-live/uriba/shared/queue"
 	queueconf "github.com/uriba-live/uriba/shared/queue/configured"
+	"github.com/uriba-live/uriba/shared/rooms"
 	"github.com/uriba-live/uriba/shared/store"
 	storeconf "github.com/uriba-live/uriba/shared/store/configured"
+	"github.com/uriba-live/uriba/shared/streams"
 	"github.com/uriba-live/uriba/shared/tim"
 )
 
@@ -121,13 +124,37 @@ func Moderator(c config.WordList, logger *slog.Logger) (*moderation.Matcher, err
 	return moderation.Compile(words), nil
 }
 
-// Viewers authenticates viewers of the configured app by their UserSigs.
+// Viewers authenticates viewers by the UserSigs of the configured app.
 func Viewers(c config.IM) httpapi.Viewers {
-	appID, key := c.SDKAppID, c.SecretKey
 	return httpapi.Viewers{
-		Verify: func(userID, sig string, now time.Time) error {
-			return tim.VerifyUserSig(appID, key.Reveal(), userID, sig, now)
+		Verify: func(userID, userSig string, now time.Time) error {
+			return tim.VerifyUserSig(c.SDKAppID, c.SecretKey.Reveal(), userID, userSig, now)
 		},
 		Admin: c.Admin,
 	}
+}
+
+// StreamAPI returns a client of the live streaming Cloud API with the configured access.
+func StreamAPI(c config.CloudAPI) (*css.API, error) {
+	return css.NewAPI(css.APIConfig{SecretID: c.SecretID, SecretKey: c.SecretKey.Reveal(), Token: c.Token.Reveal(), Region: c.Region, BaseURL: c.BaseURL})
+}
+
+// Streams returns the streams service over the rooms service rs, with the configured streaming
+// settings; api and im may be nil for a service that does not end rooms.
+func Streams(c config.Streaming, rs *rooms.Service, kv store.KV, api *css.API, im *tim.Client, logger *slog.Logger) (*streams.Service, error) {
+	var cloud streams.Cloud
+	if api != nil {
+		cloud = api
+	}
+	var messenger streams.IM
+	if im != nil {
+		messenger = im
+	}
+	return streams.New(rs, kv, cloud, messenger, streams.Config{
+		Domains: css.Domains{PushDomain: c.PushDomain, PushKey: c.PushKey.Reveal(), PlayDomain: c.PlayDomain,
+			PlayKey: c.PlayKey.Reveal(), App: c.App},
+		CallbackKey: c.CallbackKey.Reveal(), URLTTL: c.URLTTL, Grace: c.URLGrace, IdleTimeout: c.IdleTimeout,
+		ForbidFor: c.ForbidFor, MaxPerRun: c.MaxRoomsPerRun, DestroyGroupAfter: c.DestroyGroupAfter,
+		EndOnDropFailure: c.EndOnDropFailure, Logger: logger,
+	})
 }

@@ -70,6 +70,7 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	rt.Handle(OpenAPIRoute, OpenAPI())
 	Levels{}.Register(rt)
 	Gifts{}.Register(rt)
+	Streams{}.Register(rt)
 	// imcallback.Handler.Register adds this route; that package imports this one.
 	rt.Handle("POST /v1/callbacks/im", func(http.ResponseWriter, *http.Request) error { return nil })
 	missing, extra := UndocumentedRoutes(OpenAPIDocument(), rt.Routes())

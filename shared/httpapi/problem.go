@@ -15,6 +15,7 @@ var statusOf = map[string]int{
 	live.EInvalid:           http.StatusBadRequest,
 	live.EMalformedJSON:     http.StatusBadRequest,
 	live.EUnauthorized:      http.StatusUnauthorized,
+	live.EForbidden:         http.StatusForbidden,
 	live.ENotFound:          http.StatusNotFound,
 	live.EMethodNotAllowed:  http.StatusMethodNotAllowed,
 	live.EConflict:          http.StatusConflict,

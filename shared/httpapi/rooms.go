@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -15,6 +16,10 @@ type Rooms struct {
 	Service     *rooms.Service
 	Merchants   MerchantKeys
 	Idempotency Idempotency
+	// Ender, when set, ends rooms asked to become ended, dropping their stream too.
+	Ender interface {
+		EndRoom(ctx context.Context, roomID string) (live.Room, error)
+	}
 }
 
 // Register adds the room endpoints to rt. All of them are for merchants; the mutating ones honour
@@ -154,7 +159,13 @@ func (h Rooms) setStatus(w http.ResponseWriter, r *http.Request) error {
 	if err := DecodeJSON(r, &req, false); err != nil {
 		return err
 	}
-	room, err := h.Service.SetStatus(r.Context(), r.PathValue("roomId"), live.RoomStatus(req.Status))
+	set := h.Service.SetStatus
+	if h.Ender != nil && req.Status == string(live.StatusEnded) {
+		set = func(ctx context.Context, id string, _ live.RoomStatus) (live.Room, error) {
+			return h.Ender.EndRoom(ctx, id)
+		}
+	}
+	room, err := set(r.Context(), r.PathValue("roomId"), live.RoomStatus(req.Status))
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ const (
 	EMalformedJSON     = "malformed_json"        // the body is not the JSON the endpoint expects
 	ETooLarge          = "body_too_large"        // the body exceeds the endpoint's limit
 	EUnauthorized      = "unauthorized"          // no credentials, or credentials that do not verify
+	EForbidden         = "forbidden"             // valid credentials that do not allow the request
 	ENotFound          = "not_found"             // the resource or route does not exist
 	EMethodNotAllowed  = "method_not_allowed"    // the route exists for other methods
 	EConflict          = "conflict"              // the resource's state does not allow the change
@@ -28,7 +29,7 @@ const (
 
 // Codes returns every stable code, in the order of their declaration.
 func Codes() []string {
-	return []string{EInvalid, EMalformedJSON, ETooLarge, EUnauthorized, ENotFound, EMethodNotAllowed,
+	return []string{EInvalid, EMalformedJSON, ETooLarge, EUnauthorized, EForbidden, ENotFound, EMethodNotAllowed,
 		EConflict, EUnprocessable, EIdempotencyReuse, EInsufficientCoins, EIMUnavailable, EIMRateLimited, EIMRejected,
 		EStoreUnavailable, EInternal}
 }

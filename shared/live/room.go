@@ -107,6 +107,10 @@ type Room struct {
 	// StartedAt is when the room first went live; EndedAt when it ended.
 	StartedAt *time.Time `json:"startedAt,omitempty"`
 	EndedAt   *time.Time `json:"endedAt,omitempty"`
+	// PausedAt is when the room last paused, while it is paused.
+	PausedAt *time.Time `json:"pausedAt,omitempty"`
+	// Stream is what the stream callbacks reported of the room's stream, if anything.
+	Stream *Stream `json:"stream,omitempty"`
 	// Products is the history of pinned products, the last MaxProductHistory of them, oldest
 	// first. The room's own record does not hold it: the history is kept apart and filled in when
 	// a room is read on its own.
@@ -153,8 +157,14 @@ func (r *Room) Transition(to RoomStatus, now time.Time) (changed bool, err error
 	if !CanTransition(r.Status, to) {
 		return false, transitionConflict(r.ID, r.Status, to)
 	}
+	if r.Status == StatusPaused {
+		r.PausedAt = nil
+	}
 	r.Status = to
 	switch to {
+	case StatusPaused:
+		t := now
+		r.PausedAt = &t
 	case StatusLive:
 		if r.StartedAt == nil {
 			t := now

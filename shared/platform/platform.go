@@ -35,6 +35,10 @@ type Function struct {
 	// Event receives non-HTTP events (SQS batches, schedules, SCF timers) as raw JSON. It is
 	// optional.
 	Event EventHandler
+	// Schedule, when positive, is the period at which a host that schedules functions itself
+	// (the dev server) sends Event a timer event. On Lambda and SCF the deployment's schedule
+	// (EventBridge Scheduler, an SCF timer trigger) sends the events instead.
+	Schedule time.Duration
 }
 
 // EventHandler handles one non-HTTP event and returns the JSON reply the platform expects (e.g. an

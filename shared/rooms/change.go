@@ -17,6 +17,8 @@ const (
 	aspectStatus  aspect = iota // the status custom field
 	aspectProduct               // the current-product custom field
 	aspectNotice                // the group Notification
+	aspectStream                // the status custom field when the status changes, nothing otherwise
+	aspectNone                  // nothing IM shows
 )
 
 // maxSwaps bounds the CompareAndSwap attempts of one change. Under the lease only a change whose
@@ -51,14 +53,9 @@ func (s *Service) SetStatus(ctx context.Context, roomID string, to live.RoomStat
 	return s.update(ctx, roomID, edit{
 		aspect: aspectStatus,
 		apply:  func(r *live.Room) (bool, error) { return r.Transition(to, now) },
-		// The new status's index entry comes first, so that the index never misses the room.
-		before: func(ctx context.Context, next live.Room) error {
-			return s.kv.Put(ctx, statusKey(next.Status, roomID), indexValue, 0)
-		},
-		after: func(ctx context.Context, prev, next live.Room) error {
-			_, err := s.kv.Delete(ctx, statusKey(prev.Status, roomID))
-			return err
-		},
+		// The new status's index entries come first, so that the index never misses the room.
+		before: s.indexStatus,
+		after:  s.unindexStatus,
 	})
 }
 
@@ -154,6 +151,12 @@ func (s *Service) update(ctx context.Context, roomID string, e edit) (live.Room,
 	if err != nil || !changed {
 		return cur, err
 	}
+	if e.aspect == aspectStream {
+		e.aspect = aspectNone
+		if next.Status != cur.Status {
+			e.aspect = aspectStatus
+		}
+	}
 	if err := s.publish(ctx, e.aspect, next); err != nil {
 		return live.Room{}, err
 	}
@@ -207,6 +210,8 @@ func applied(r live.Room, change func(r *live.Room) (bool, error)) (live.Room, b
 // publish sends aspect a of room r to IM, with one IM call that changes one property.
 func (s *Service) publish(ctx context.Context, a aspect, r live.Room) error {
 	switch a {
+	case aspectNone:
+		return nil
 	case aspectStatus:
 		return s.im.SetGroupField(ctx, r.ID, s.fields.Status, string(r.Status))
 	case aspectProduct:

@@ -100,6 +100,13 @@ func (s *Service) Create(ctx context.Context, p CreateParams) (live.Room, error)
 		return live.Room{}, err
 	}
 
+	if room.ScheduledEndAt != nil {
+		// The end's index entry comes first, so that the room's end is never missed.
+		if err := s.kv.Put(ctx, dueKey(endsDir, *room.ScheduledEndAt, id), indexValue, 0); err != nil {
+			s.cleanup(ctx, "destroy group", func(ctx context.Context) error { return s.im.DestroyGroup(ctx, id) })
+			return live.Room{}, err
+		}
+	}
 	created, err := s.kv.PutIfAbsent(ctx, roomKey(id), raw, 0)
 	if err == nil && !created {
 		err = taken(id)

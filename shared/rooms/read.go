@@ -179,6 +179,9 @@ type Summary struct {
 	Revenue map[string]live.Decimal `json:"revenue"`
 	// Products are the orders per product, most units first.
 	Products []roomstats.ProductSales `json:"products"`
+	// Recordings are the stream's recording files; Screenshots counts its screenshots.
+	Recordings  []live.Recording `json:"recordings,omitempty"`
+	Screenshots int              `json:"screenshots,omitempty"`
 }
 
 // Gifter is a viewer and what they gave.
@@ -210,6 +213,9 @@ func (s *Service) Summary(ctx context.Context, roomID string) (Summary, error) {
 		Units:          v.Sales.Units,
 		Revenue:        v.Sales.Revenue,
 		Products:       v.Sales.Products,
+	}
+	if r.Stream != nil {
+		sum.Recordings, sum.Screenshots = r.Stream.Recordings, r.Stream.Screenshots
 	}
 	if r.StartedAt != nil {
 		end := s.clock()

@@ -17,6 +17,7 @@ import (
 	"github.com/uriba-live/uriba/shared/function"
 	"github.com/uriba-live/uriba/shared/platform"
 	"github.com/uriba-live/uriba/shared/standin"
+	"github.com/uriba-live/uriba/shared/standin/streaming"
 	"github.com/uriba-live/uriba/shared/tim"
 )
 
@@ -29,6 +30,16 @@ const (
 	CallbackToken = "callback-token-7f3a-5e21"
 )
 
+// The streaming settings of every test environment.
+const (
+	PushDomain  = "push.example.test"
+	PlayDomain  = "play.example.test"
+	PushKey     = "push-key-0c9a41"
+	PlayKey     = "play-key-77e2b0"
+	StreamKey   = "stream-callback-key-5d1f"
+	CloudAPIKey = "AKIDfunctiontest"
+)
+
 // Env is a function's environment, pointed at a running IM stand-in.
 type Env struct {
 	// Vars are the environment variables; a test may change them before Build.
@@ -37,6 +48,9 @@ type Env struct {
 	IM *standin.IM
 	// IMURL is the stand-in's base URL.
 	IMURL string
+	// Streams is the streaming stand-in, whose Cloud API CLOUDAPI_BASE_URL names; set its
+	// callback URL to the function under test's.
+	Streams *streaming.Live
 }
 
 // New starts the IM stand-in and returns an environment with the IM settings, the merchant key's
@@ -49,14 +63,21 @@ func New(t testing.TB) *Env {
 	}
 	srv := httptest.NewServer(im.Handler())
 	t.Cleanup(func() { srv.Close(); im.Close() })
+	streams := streaming.New(streaming.Config{PushDomain: PushDomain, App: "live", PushKey: PushKey, SecretID: CloudAPIKey, CallbackKey: StreamKey})
+	streamSrv := httptest.NewServer(streams.Handler())
+	t.Cleanup(func() { streamSrv.Close(); streams.Close() })
 	sum := sha256.Sum256([]byte(MerchantKey))
 	return &Env{
-		IM:    im,
-		IMURL: srv.URL,
+		IM:      im,
+		IMURL:   srv.URL,
+		Streams: streams,
 		Vars: map[string]string{
 			"IM_SDKAPPID": fmt.Sprint(AppID), "IM_SECRET_KEY": SecretKey, "IM_ADMIN": Admin, "IM_BASE_URL": srv.URL,
 			"IM_CALLBACK_TOKEN": CallbackToken, "MERCHANT_KEY_SHA256": hex.EncodeToString(sum[:]),
-			"STORE": "bolt:" + filepath.Join(t.TempDir(), "uriba.db"),
+			"STORE":              "bolt:" + filepath.Join(t.TempDir(), "uriba.db"),
+			"STREAM_PUSH_DOMAIN": PushDomain, "STREAM_PLAY_DOMAIN": PlayDomain, "STREAM_PUSH_KEY": PushKey,
+			"STREAM_PLAY_KEY": PlayKey, "STREAM_CALLBACK_KEY": StreamKey, "CLOUDAPI_BASE_URL": streamSrv.URL,
+			"TENCENTCLOUD_SECRET_ID": CloudAPIKey, "TENCENTCLOUD_SECRET_KEY": "cloud-api-secret", "TENCENTCLOUD_REGION": "ap-singapore",
 		},
 	}
 }

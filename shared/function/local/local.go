@@ -19,6 +19,7 @@ import (
 	"github.com/uriba-live/uriba/shared/queue"
 	"github.com/uriba-live/uriba/shared/queue/inproc"
 	"github.com/uriba-live/uriba/shared/standin"
+	"github.com/uriba-live/uriba/shared/standin/streaming"
 	"github.com/uriba-live/uriba/shared/store/bolt"
 )
 
@@ -39,6 +40,9 @@ type Shared struct {
 	// IM is the IM stand-in, nil when a real IM is used. Its Handler serves IM's REST API and
 	// the viewer API.
 	IM *standin.IM
+	// Streams is the streaming stand-in: the Cloud API actions on streams, and simulated pushes
+	// that send stream callbacks.
+	Streams *streaming.Live
 
 	store      *bolt.Store
 	activities *inproc.Queue
@@ -50,6 +54,8 @@ type Shared struct {
 func Open(env *config.Loader, opts Options) (s *Shared, err error) {
 	im := env.IM()
 	callbacks := env.IMCallbacks()
+	streams := env.Streaming()
+	cloud := env.CloudAPI("drops and forbids streams")
 	storeConfig := env.Store("")
 	if storeConfig.Kind != "" && storeConfig.Kind != "bolt" {
 		env.Problemf("STORE must be bolt:<path> when every function runs in one process.")
@@ -82,6 +88,11 @@ func Open(env *config.Loader, opts Options) (s *Shared, err error) {
 			return nil, err
 		}
 	}
+	s.Streams = streaming.New(streaming.Config{
+		PushDomain: streams.PushDomain, App: streams.App, PushKey: streams.PushKey.Reveal(), SecretID: cloud.SecretID,
+		CallbackURL: opts.BaseURL + "/v1/callbacks/stream", CallbackKey: streams.CallbackKey.Reveal(),
+		CallbackRetries: 12, Logger: opts.Logger.With("component", "streaming-standin"),
+	})
 	client, err := function.NewIMClient(im, opts.Logger)
 	if err != nil {
 		return nil, err
@@ -117,9 +128,14 @@ func (s *Shared) deliver(ctx context.Context, batch []live.Activity) error {
 	return err
 }
 
-// Mount serves the stand-in's REST API under /v4/ and its viewer API under /standin/ with mux,
-// when the stand-in runs.
+// Mount serves the IM stand-in's REST API under /v4/ and its viewer API under /standin/, when it
+// runs, and the streaming stand-in's Cloud API under /standin/cloudapi/ and its simulated pushes
+// under /standin/streams/.
 func (s *Shared) Mount(mount func(prefix string, h http.Handler)) {
+	if s.Streams != nil {
+		mount("/standin/cloudapi/", s.Streams.Handler())
+		mount("/standin/streams/", s.Streams.Handler())
+	}
 	if s.IM != nil {
 		mount("/v4/", s.IM.Handler())
 		mount("/standin/", s.IM.Handler())
@@ -129,6 +145,9 @@ func (s *Shared) Mount(mount func(prefix string, h http.Handler)) {
 // Close stops the stand-in (so that no callback publishes any more), drains the activity queue
 // and closes the store.
 func (s *Shared) Close() {
+	if s.Streams != nil {
+		s.Streams.Close()
+	}
 	if s.IM != nil {
 		s.IM.Close()
 	}

@@ -26,16 +26,21 @@ type Settings struct {
 	Store     config.Store
 	Merchants [][32]byte
 	Fields    rooms.Fields
+	Streaming config.Streaming
+	CloudAPI  config.CloudAPI
 }
 
 // LoadSettings reads productpublisher's settings through env, which collects every problem: the
-// IM settings, STORE, MERCHANT_KEY_SHA256 and the room's group custom fields.
+// IM settings, STORE, MERCHANT_KEY_SHA256, the room's group custom fields, and the streaming
+// settings and Cloud API access with which a room ended by hand has its stream dropped.
 func LoadSettings(env *config.Loader) Settings {
 	return Settings{
 		IM:        env.IM(),
 		Store:     env.Store(""),
 		Merchants: env.MerchantKeys(),
 		Fields:    function.LoadRoomFields(env),
+		Streaming: env.Streaming(),
+		CloudAPI:  env.CloudAPI("drops and forbids the stream of a room ended by hand"),
 	}
 }
 
@@ -43,6 +48,10 @@ func LoadSettings(env *config.Loader) Settings {
 // store, when the function opened it.
 func Assemble(ctx context.Context, s Settings, deps function.Deps) (fn platform.Function, release func(), err error) {
 	im, err := function.IMClient(s.IM, deps)
+	if err != nil {
+		return fn, nil, err
+	}
+	api, err := function.StreamAPI(s.CloudAPI)
 	if err != nil {
 		return fn, nil, err
 	}
@@ -55,8 +64,14 @@ func Assemble(ctx context.Context, s Settings, deps function.Deps) (fn platform.
 		closeStore()
 		return fn, nil, err
 	}
+	ender, err := function.Streams(s.Streaming, service, kv, api, im, deps.Logger)
+	if err != nil {
+		closeStore()
+		return fn, nil, err
+	}
 	router := httpapi.NewRouter(deps.Logger)
 	httpapi.Rooms{
+		Ender:       ender,
 		Service:     service,
 		Merchants:   httpapi.MerchantKeys{Digests: s.Merchants},
 		Idempotency: httpapi.Idempotency{Store: kv, Logger: deps.Logger},

@@ -1,5 +1,6 @@
 // Package pushurl assembles the pushurl function, which hands out credentials: UserSigs for
-// viewers and anchors.
+// viewers and anchors, signed push URLs for a room's anchor and play URLs for its viewers. It
+// also takes the streaming service's callbacks, which drive a room's status with its stream.
 package pushurl
 
 import (
@@ -9,6 +10,8 @@ import (
 	"github.com/uriba-live/uriba/shared/function"
 	"github.com/uriba-live/uriba/shared/httpapi"
 	"github.com/uriba-live/uriba/shared/platform"
+	"github.com/uriba-live/uriba/shared/rooms"
+	"github.com/uriba-live/uriba/shared/roomstats"
 )
 
 // Name is the function's name.
@@ -20,22 +23,53 @@ var Definition = function.Define(Name, LoadSettings, Assemble)
 // Settings are what pushurl reads from the environment.
 type Settings struct {
 	IM        config.IM
+	Store     config.Store
 	Merchants [][32]byte
+	Fields    rooms.Fields
+	Streaming config.Streaming
 }
 
 // LoadSettings reads pushurl's settings through env, which collects every problem: the IM
-// settings and MERCHANT_KEY_SHA256.
+// settings, STORE, MERCHANT_KEY_SHA256, the room's group custom fields and the streaming settings.
 func LoadSettings(env *config.Loader) Settings {
-	return Settings{IM: env.IM(), Merchants: env.MerchantKeys()}
+	return Settings{
+		IM:        env.IM(),
+		Store:     env.Store(""),
+		Merchants: env.MerchantKeys(),
+		Fields:    function.LoadRoomFields(env),
+		Streaming: env.Streaming(),
+	}
 }
 
-// Assemble builds the function from its settings on deps. It holds nothing to release.
-func Assemble(_ context.Context, s Settings, deps function.Deps) (platform.Function, func(), error) {
+// Assemble builds the function from its settings on deps. The release function closes the
+// store, when the function opened it.
+func Assemble(ctx context.Context, s Settings, deps function.Deps) (fn platform.Function, release func(), err error) {
 	im, err := function.IMClient(s.IM, deps)
 	if err != nil {
-		return platform.Function{}, nil, err
+		return fn, nil, err
 	}
+	kv, closeStore, err := function.OpenStore(ctx, s.Store, deps)
+	if err != nil {
+		return fn, nil, err
+	}
+	roomService, err := rooms.New(kv, im, rooms.Config{Admin: s.IM.Admin, Fields: s.Fields, Stats: roomstats.New(kv, 0), Logger: deps.Logger})
+	if err != nil {
+		closeStore()
+		return fn, nil, err
+	}
+	streamService, err := function.Streams(s.Streaming, roomService, kv, nil, nil, deps.Logger)
+	if err != nil {
+		closeStore()
+		return fn, nil, err
+	}
+	merchants := httpapi.MerchantKeys{Digests: s.Merchants}
 	router := httpapi.NewRouter(deps.Logger)
-	httpapi.Credentials{Issuer: function.Issuer(s.IM, im), Merchants: httpapi.MerchantKeys{Digests: s.Merchants}}.Register(router)
-	return platform.Function{Name: Name, HTTP: router}, func() {}, nil
+	httpapi.Credentials{Issuer: function.Issuer(s.IM, im), Merchants: merchants}.Register(router)
+	httpapi.Streams{
+		Service:     streamService,
+		Merchants:   merchants,
+		Viewers:     function.Viewers(s.IM),
+		Idempotency: httpapi.Idempotency{Store: kv, Logger: deps.Logger},
+	}.Register(router)
+	return platform.Function{Name: Name, HTTP: router}, closeStore, nil
 }
