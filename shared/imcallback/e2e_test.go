@@ -19,6 +19,7 @@ import (
 	"github.com/uriba-live/uriba/shared/queue/inproc"
 	"github.com/uriba-live/uriba/shared/roomstats"
 	"github.com/uriba-live/uriba/shared/standin"
+	"github.com/uriba-live/uriba/shared/store/memstore"
 	"github.com/uriba-live/uriba/shared/tim"
 )
 
@@ -46,7 +47,7 @@ type liveRoom struct {
 
 func startLiveRoom(t *testing.T, mode ModerationMode, imToken string) *liveRoom {
 	t.Helper()
-	lr := &liveRoom{t: t, stats: roomstats.New(newMemKV(), 0)}
+	lr := &liveRoom{t: t, stats: roomstats.New(memstore.New(nil), 0)}
 	discard := slog.New(slog.NewTextHandler(io.Discard, nil))
 	q, err := inproc.New(inproc.Config{BatchWait: 10 * time.Millisecond, Logger: discard,
 		Handle: func(_ context.Context, batch []live.Activity) error {
