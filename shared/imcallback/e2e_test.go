@@ -144,15 +144,15 @@ func (lr *liveRoom) custom(event, ext, priority string) (int, clientReply) {
 		map[string]any{"custom": map[string]string{"data": event, "extension": ext}, "priority": priority})
 }
 
-// eventually polls cond for up to five seconds.
-func (lr *liveRoom) eventually(what string, cond func() bool) {
+// settle waits for the callbacks the stand-in has sent so far, then for the handler's I/O.
+func (lr *liveRoom) settle() {
 	lr.t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		if cond() {
-			return
-		}
+	lr.im.Settle()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := lr.h.Wait(ctx); err != nil {
+		lr.t.Fatalf("the handler's I/O did not end: %v", err)
 	}
-	lr.t.Fatalf("timed out waiting until %s", what)
 }
 
 func (lr *liveRoom) counts() roomstats.Counts {
@@ -183,11 +183,7 @@ func (lr *liveRoom) delivered() []string {
 // queue, then returns the activities published.
 func (lr *liveRoom) finish() []live.Activity {
 	lr.im.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := lr.h.Wait(ctx); err != nil {
-		lr.t.Fatalf("the handler's I/O did not end: %v", err)
-	}
+	lr.settle()
 	_ = lr.queue.Close()
 	lr.mu.Lock()
 	defer lr.mu.Unlock()
@@ -204,7 +200,10 @@ func TestEndToEndWithTheStandIn(t *testing.T) {
 			if status, r := lr.viewer(http.MethodPost, "/standin/groups/"+e2eRoom+"/members", nil); status != 200 || !r.OK {
 				t.Fatalf("join: %d %+v", status, r)
 			}
-			lr.eventually("the join is counted", func() bool { return lr.counts() == roomstats.Counts{Viewers: 1, PeakViewers: 1} })
+			lr.settle()
+			if c := lr.counts(); c != (roomstats.Counts{Viewers: 1, PeakViewers: 1}) {
+				t.Fatalf("counts %+v after the join", c)
+			}
 
 			// A clean text is delivered.
 			if status, r := lr.say("hello, is the blue one in stock?"); status != 200 || r.MsgSeq == 0 {
@@ -254,10 +253,10 @@ func TestEndToEndWithTheStandIn(t *testing.T) {
 			if status, r := lr.viewer(http.MethodDelete, "/standin/groups/"+e2eRoom+"/members/me", nil); status != 200 || !r.OK {
 				t.Fatalf("leave: %d %+v", status, r)
 			}
-			lr.eventually("the exit is counted", func() bool {
-				c := lr.counts()
-				return c.Messages >= 1 && c == roomstats.Counts{Likes: 2, Viewers: 0, PeakViewers: 1, Messages: c.Messages}
-			})
+			lr.settle()
+			if c := lr.counts(); c.Messages < 1 || c != (roomstats.Counts{Likes: 2, Viewers: 0, PeakViewers: 1, Messages: c.Messages}) {
+				t.Fatalf("counts %+v after the exit", c)
+			}
 
 			// Every delivered message that earns something produced exactly one activity, named
 			// after its MsgSeq; refused messages and the server's gift produced none.
@@ -275,7 +274,10 @@ func TestEndToEndWithTheStandIn(t *testing.T) {
 					UserID: e2eViewer, Kind: kind, Amount: amount, At: time.Unix(m.Time.Unix(), 0).UTC()})
 			}
 			// Closing the stand-in cancels its callbacks in flight: first wait for the last ones.
-			lr.eventually("every activity is published", func() bool { return lr.h.Metrics().Activities >= uint64(len(wantActs)) })
+			lr.settle()
+			if n := lr.h.Metrics().Activities; n < uint64(len(wantActs)) {
+				t.Fatalf("%d activities published, want %d", n, len(wantActs))
+			}
 			acts := lr.finish()
 			slices.SortFunc(acts, func(a, b live.Activity) int { return compareIDs(a.ID, b.ID) })
 			if !slices.Equal(acts, wantActs) {

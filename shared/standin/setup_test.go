@@ -357,10 +357,8 @@ func (a *callbackApp) signedCorrectly(q url.Values) bool {
 	return q.Get("RequestTime") != "" && subtle.ConstantTimeCompare([]byte(want), []byte(q.Get("Sign"))) == 1
 }
 
-// settle waits for the work the stand-in has started in the background, such as after-callbacks,
-// to finish. A REST call starts such work before it answers, so once a test's calls have
-// returned, settle waits for all the work they caused.
-func (h *harness) settle() { h.im.wg.Wait() }
+// settle waits for the work the test's calls have started in the stand-in's background.
+func (h *harness) settle() { h.im.Settle() }
 
 // eventually waits up to two seconds for cond. It is for what happens on the stand-in's own
 // account, such as noticing that a client went away; wait for callbacks with settle.
