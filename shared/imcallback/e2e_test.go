@@ -19,12 +19,12 @@ import (
 	"github.com/uriba-live/uriba/shared/queue/inproc"
 	"github.com/uriba-live/uriba/shared/roomstats"
 	"github.com/uriba-live/uriba/shared/standin"
+	"github.com/uriba-live/uriba/shared/standin/standintest"
 	"github.com/uriba-live/uriba/shared/store/memstore"
 	"github.com/uriba-live/uriba/shared/tim"
 )
 
 const (
-	e2eKey    = "e2e-secret-key-0123456789abcdef0123456789abcdef"
 	e2eRoom   = "room-e2e"
 	e2eViewer = "mei"
 )
@@ -69,25 +69,14 @@ func startLiveRoom(t *testing.T, mode ModerationMode, imToken string) *liveRoom 
 	rt := httpapi.NewRouter(discard)
 	lr.h.Register(rt)
 	callbacks := httptest.NewServer(rt)
-
-	lr.im, err = standin.New(standin.Config{SDKAppID: testAppID, SecretKey: e2eKey, Admin: testAdmin,
-		CallbackURL: callbacks.URL + Path, CallbackToken: imToken, Logger: discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	imSrv := httptest.NewServer(lr.im.Handler())
-	lr.imURL = imSrv.URL
 	t.Cleanup(func() {
-		imSrv.Close()
-		lr.im.Close()
 		callbacks.Close()
 		_ = q.Close()
 	})
 
-	lr.client, err = tim.NewClient(tim.ClientConfig{SDKAppID: testAppID, SecretKey: e2eKey, Admin: testAdmin, BaseURL: imSrv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
+	im := standintest.Start(t, standin.Config{SDKAppID: testAppID, Admin: testAdmin,
+		CallbackURL: callbacks.URL + Path, CallbackToken: imToken})
+	lr.im, lr.imURL, lr.client = im.IM, im.URL, im.Client
 	ctx := context.Background()
 	if err := lr.client.AccountImport(ctx, tim.AccountImportRequest{UserID: e2eViewer, Nick: "Mei"}); err != nil {
 		t.Fatal(err)
@@ -95,7 +84,7 @@ func startLiveRoom(t *testing.T, mode ModerationMode, imToken string) *liveRoom 
 	if _, err := lr.client.CreateGroup(ctx, tim.CreateGroupRequest{Type: tim.GroupTypeAVChatRoom, GroupID: e2eRoom, Name: "Spring sale"}); err != nil {
 		t.Fatal(err)
 	}
-	if lr.sig, _, err = tim.GenUserSig(testAppID, e2eKey, e2eViewer, time.Hour); err != nil {
+	if lr.sig, _, err = tim.GenUserSig(testAppID, standintest.SecretKey, e2eViewer, time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	return lr
