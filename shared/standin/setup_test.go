@@ -191,6 +191,21 @@ func (h *harness) viewer(method, path, user string, body any, out any) int {
 
 func groupPath(id string) string { return "/standin/groups/" + url.PathEscape(id) }
 
+// aliceAndBob imports alice, with the nickname aliceNick, and bob, creates the group "room" and
+// subscribes alice, then bob, to it. It returns their streams, read past every join tip.
+func (h *harness) aliceAndBob(aliceNick string) (alice, bob *stream) {
+	h.t.Helper()
+	h.importAccount("alice", aliceNick)
+	h.importAccount("bob", "")
+	h.createGroup("room")
+	alice = h.subscribe("room", "alice")
+	alice.next(h.t)
+	bob = h.subscribe("room", "bob")
+	bob.next(h.t)
+	alice.next(h.t) // bob's join tip
+	return alice, bob
+}
+
 // stream is a viewer's open event stream.
 type stream struct {
 	events chan ClientMessage
