@@ -190,19 +190,30 @@ func TestUnderLambdaRuntimeEmulator(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() { _ = cmd.Process.Kill(); <-exited })
 
+	// The emulator starts listening in its own time: try until it answers, gives up or exits.
 	url := "http://" + addr + "/2015-03-31/functions/function/invocations"
 	event := fixture(t, "usersig-lambda-url.json", merchantKey)
 	var resp *http.Response
 	var err error
-	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+	retry := time.NewTicker(100 * time.Millisecond)
+	defer retry.Stop()
+	deadline := time.After(15 * time.Second)
+	for {
 		if resp, err = http.Post(url, "application/json", bytes.NewReader(event)); err == nil {
 			break
 		}
-	}
-	if err != nil {
-		t.Fatalf("the emulator did not answer: %v\n%s", err, logs.String())
+		select {
+		case <-retry.C:
+		case werr := <-exited:
+			exited <- werr // for the cleanup
+			t.Fatalf("the emulator exited (%v) before answering: %v\n%s", werr, err, logs.String())
+		case <-deadline:
+			t.Fatalf("the emulator did not answer: %v\n%s", err, logs.String())
+		}
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)

@@ -8,17 +8,18 @@ import (
 	"time"
 
 	"github.com/uriba-live/uriba/shared/backoff"
+	"github.com/uriba-live/uriba/shared/clock"
 )
 
-// fakeTime is a clock that only the policy's Sleep moves.
+// fakeTime is a clock that only the policy's Sleep moves, and the test by hand.
 type fakeTime struct {
-	now    time.Time
+	clock  *clock.Manual
 	slept  []time.Duration
 	cancel func() // called on the first pause when set
 }
 
 func (f *fakeTime) policy(p backoff.Policy) backoff.Policy {
-	p.Now = func() time.Time { return f.now }
+	p.Now = f.clock.Now
 	p.Sleep = func(ctx context.Context, d time.Duration) error {
 		if f.cancel != nil {
 			f.cancel()
@@ -27,7 +28,7 @@ func (f *fakeTime) policy(p backoff.Policy) backoff.Policy {
 			return err
 		}
 		f.slept = append(f.slept, d)
-		f.now = f.now.Add(d)
+		f.clock.Advance(d)
 		return nil
 	}
 	return p
@@ -66,7 +67,7 @@ func TestDelayIsRandom(t *testing.T) {
 }
 
 func TestRetryStopsAtTheAttempts(t *testing.T) {
-	f := &fakeTime{now: time.Unix(0, 0)}
+	f := &fakeTime{clock: clock.NewManual(time.Unix(0, 0))}
 	calls := 0
 	err := backoff.Retry(context.Background(), f.policy(backoff.Policy{Attempts: 3, Base: 10 * time.Millisecond}),
 		func(attempt int) error {
@@ -86,7 +87,7 @@ func TestRetryStopsAtTheAttempts(t *testing.T) {
 }
 
 func TestRetryReturnsOnSuccess(t *testing.T) {
-	f := &fakeTime{now: time.Unix(0, 0)}
+	f := &fakeTime{clock: clock.NewManual(time.Unix(0, 0))}
 	calls := 0
 	err := backoff.Retry(context.Background(), f.policy(backoff.Policy{Attempts: 5, Base: time.Millisecond}),
 		func(int) error {
@@ -121,27 +122,27 @@ func TestRetryGivesUpOnAPermanentError(t *testing.T) {
 }
 
 func TestRetryKeepsWithinTheBudget(t *testing.T) {
-	f := &fakeTime{now: time.Unix(0, 0)}
+	f := &fakeTime{clock: clock.NewManual(time.Unix(0, 0))}
 	calls := 0
 	p := backoff.Policy{Attempts: 1000, Base: 100 * time.Millisecond, Max: 100 * time.Millisecond,
 		Budget: time.Second, MinAttempt: 50 * time.Millisecond}
-	start := f.now
+	start := f.clock.Now()
 	err := backoff.Retry(context.Background(), f.policy(p), func(int) error {
 		calls++
-		if left := p.Budget - f.now.Sub(start); left < p.MinAttempt {
+		if left := p.Budget - f.clock.Now().Sub(start); left < p.MinAttempt {
 			t.Errorf("attempt %d started with %v of the budget left", calls, left)
 		}
-		f.now = f.now.Add(100 * time.Millisecond) // each attempt takes 100ms
+		f.clock.Advance(100 * time.Millisecond) // each attempt takes 100ms
 		return errBusy
 	})
 	if err != errBusy || calls < 5 || calls > 7 {
-		t.Fatalf("%d calls in %v: %v", calls, f.now.Sub(start), err)
+		t.Fatalf("%d calls in %v: %v", calls, f.clock.Now().Sub(start), err)
 	}
 }
 
 func TestRetryStopsWhenTheContextEnds(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	f := &fakeTime{now: time.Unix(0, 0), cancel: cancel}
+	f := &fakeTime{clock: clock.NewManual(time.Unix(0, 0)), cancel: cancel}
 	calls := 0
 	err := backoff.Retry(ctx, f.policy(backoff.Policy{Attempts: 5, Base: time.Millisecond}), func(int) error {
 		calls++
@@ -175,9 +176,9 @@ func TestWaitUsesARealTimerWithoutAHook(t *testing.T) {
 }
 
 func TestRunReportsTheBudgetLeft(t *testing.T) {
-	f := &fakeTime{now: time.Unix(0, 0)}
+	f := &fakeTime{clock: clock.NewManual(time.Unix(0, 0))}
 	r := f.policy(backoff.Policy{Attempts: 3, Budget: time.Second}).Start()
-	f.now = f.now.Add(300 * time.Millisecond)
+	f.clock.Advance(300 * time.Millisecond)
 	if left, ok := r.Remaining(); !ok || left != 700*time.Millisecond {
 		t.Errorf("Remaining() = %v, %v; want 700ms, true", left, ok)
 	}

@@ -5,15 +5,14 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/uriba-live/uriba/shared/levels"
+	"github.com/uriba-live/uriba/shared/levels/levelstest"
 	"github.com/uriba-live/uriba/shared/live"
 	"github.com/uriba-live/uriba/shared/store"
-	"github.com/uriba-live/uriba/shared/store/bolt"
 )
 
 // brokenStore is a level reader whose store is down.
@@ -24,15 +23,7 @@ func (brokenStore) Get(context.Context, string) (levels.Level, error) {
 }
 
 func TestLevelEndpoint(t *testing.T) {
-	kv, err := bolt.Open(filepath.Join(t.TempDir(), "levels.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer kv.Close()
-	u, err := levels.NewUpdater(kv, nil, levels.Config{Rules: live.DefaultLevelRules()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	u := levelstest.Updater(t)
 	if failed, err := u.Apply(context.Background(), []live.Activity{
 		{ID: "room-1/1", RoomID: "room-1", UserID: "bob", Kind: live.KindPurchase, Amount: 5, At: time.Now()},
 	}); err != nil || failed != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/uriba-live/uriba/shared/live"
 	"github.com/uriba-live/uriba/shared/roomstats"
+	"github.com/uriba-live/uriba/shared/store/memstore"
 	"github.com/uriba-live/uriba/shared/tim"
 )
 
@@ -41,7 +42,7 @@ func benchHandler(b *testing.B, mode ModerationMode, mod Moderator) (*Handler, t
 		Verifier:       tim.CallbackVerifier{Token: testToken, Now: func() time.Time { return now }},
 		Admin:          testAdmin,
 		ModerationMode: mode,
-	}, Deps{Moderator: mod, Stats: roomstats.New(newMemKV(), 0), Publisher: discardPublisher{},
+	}, Deps{Moderator: mod, Stats: roomstats.New(memstore.New(nil), 0), Publisher: discardPublisher{},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	return h, now
 }

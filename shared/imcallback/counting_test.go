@@ -13,6 +13,7 @@ import (
 	"github.com/uriba-live/uriba/shared/live"
 	"github.com/uriba-live/uriba/shared/roomstats"
 	"github.com/uriba-live/uriba/shared/store/bolt"
+	"github.com/uriba-live/uriba/shared/store/memstore"
 	"github.com/uriba-live/uriba/shared/tim"
 )
 
@@ -205,7 +206,7 @@ func (s slowKV) PutIfAbsent(ctx context.Context, key string, value []byte, ttl t
 
 func TestIOPastTheBudgetFinishesInTheBackground(t *testing.T) {
 	const budget = 40 * time.Millisecond
-	hs := newHarnessOver(t, slowKV{KV: newMemKV(), delay: 30 * time.Millisecond}, func(c *Config) { c.IOBudget = budget })
+	hs := newHarnessOver(t, slowKV{KV: memstore.New(nil), delay: 30 * time.Millisecond}, func(c *Config) { c.IOBudget = budget })
 	start := time.Now()
 	expectCode(t, hs.send(tim.CmdAfterNewMemberJoin, joinBody("room-1", 1735689600000, members("viewer", 5))), 0)
 	expectCode(t, hs.send(tim.CmdBeforeSendMsg, fixture(t, "before_like.json")), 0)
@@ -317,16 +318,14 @@ func TestClientMessagesStayWithinTheirDailyCaps(t *testing.T) {
 func TestWaitEndsWithItsContextWhileIOIsStuck(t *testing.T) {
 	hs := newHarness(t, nil)
 	release := make(chan struct{})
-	hs.kv.block = release
+	hs.kv.SetFaults(stuck(release))
 	expectCode(t, hs.send(tim.CmdAfterNewMemberJoin, fixture(t, "join.json")), 0)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	if err := hs.h.Wait(ctx); err != context.DeadlineExceeded {
 		t.Fatalf("Wait with stuck I/O: %v, want the context's deadline", err)
 	}
-	hs.kv.mu.Lock()
-	hs.kv.block = nil
-	hs.kv.mu.Unlock()
+	hs.kv.SetFaults(nil)
 	close(release)
 	hs.settle()
 	if c := hs.counts("room-1"); c.Viewers != 2 {

@@ -19,11 +19,12 @@ import (
 	"github.com/uriba-live/uriba/shared/queue/inproc"
 	"github.com/uriba-live/uriba/shared/roomstats"
 	"github.com/uriba-live/uriba/shared/standin"
+	"github.com/uriba-live/uriba/shared/standin/standintest"
+	"github.com/uriba-live/uriba/shared/store/memstore"
 	"github.com/uriba-live/uriba/shared/tim"
 )
 
 const (
-	e2eKey    = "e2e-secret-key-0123456789abcdef0123456789abcdef"
 	e2eRoom   = "room-e2e"
 	e2eViewer = "mei"
 )
@@ -46,7 +47,7 @@ type liveRoom struct {
 
 func startLiveRoom(t *testing.T, mode ModerationMode, imToken string) *liveRoom {
 	t.Helper()
-	lr := &liveRoom{t: t, stats: roomstats.New(newMemKV(), 0)}
+	lr := &liveRoom{t: t, stats: roomstats.New(memstore.New(nil), 0)}
 	discard := slog.New(slog.NewTextHandler(io.Discard, nil))
 	q, err := inproc.New(inproc.Config{BatchWait: 10 * time.Millisecond, Logger: discard,
 		Handle: func(_ context.Context, batch []live.Activity) error {
@@ -68,25 +69,14 @@ func startLiveRoom(t *testing.T, mode ModerationMode, imToken string) *liveRoom 
 	rt := httpapi.NewRouter(discard)
 	lr.h.Register(rt)
 	callbacks := httptest.NewServer(rt)
-
-	lr.im, err = standin.New(standin.Config{SDKAppID: testAppID, SecretKey: e2eKey, Admin: testAdmin,
-		CallbackURL: callbacks.URL + Path, CallbackToken: imToken, Logger: discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	imSrv := httptest.NewServer(lr.im.Handler())
-	lr.imURL = imSrv.URL
 	t.Cleanup(func() {
-		imSrv.Close()
-		lr.im.Close()
 		callbacks.Close()
 		_ = q.Close()
 	})
 
-	lr.client, err = tim.NewClient(tim.ClientConfig{SDKAppID: testAppID, SecretKey: e2eKey, Admin: testAdmin, BaseURL: imSrv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
+	im := standintest.Start(t, standin.Config{SDKAppID: testAppID, Admin: testAdmin,
+		CallbackURL: callbacks.URL + Path, CallbackToken: imToken})
+	lr.im, lr.imURL, lr.client = im.IM, im.URL, im.Client
 	ctx := context.Background()
 	if err := lr.client.AccountImport(ctx, tim.AccountImportRequest{UserID: e2eViewer, Nick: "Mei"}); err != nil {
 		t.Fatal(err)
@@ -94,7 +84,7 @@ func startLiveRoom(t *testing.T, mode ModerationMode, imToken string) *liveRoom 
 	if _, err := lr.client.CreateGroup(ctx, tim.CreateGroupRequest{Type: tim.GroupTypeAVChatRoom, GroupID: e2eRoom, Name: "Spring sale"}); err != nil {
 		t.Fatal(err)
 	}
-	if lr.sig, _, err = tim.GenUserSig(testAppID, e2eKey, e2eViewer, time.Hour); err != nil {
+	if lr.sig, _, err = tim.GenUserSig(testAppID, standintest.SecretKey, e2eViewer, time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	return lr
@@ -143,15 +133,15 @@ func (lr *liveRoom) custom(event, ext, priority string) (int, clientReply) {
 		map[string]any{"custom": map[string]string{"data": event, "extension": ext}, "priority": priority})
 }
 
-// eventually polls cond for up to five seconds.
-func (lr *liveRoom) eventually(what string, cond func() bool) {
+// settle waits for the callbacks the stand-in has sent so far, then for the handler's I/O.
+func (lr *liveRoom) settle() {
 	lr.t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		if cond() {
-			return
-		}
+	lr.im.Settle()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := lr.h.Wait(ctx); err != nil {
+		lr.t.Fatalf("the handler's I/O did not end: %v", err)
 	}
-	lr.t.Fatalf("timed out waiting until %s", what)
 }
 
 func (lr *liveRoom) counts() roomstats.Counts {
@@ -182,11 +172,7 @@ func (lr *liveRoom) delivered() []string {
 // queue, then returns the activities published.
 func (lr *liveRoom) finish() []live.Activity {
 	lr.im.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := lr.h.Wait(ctx); err != nil {
-		lr.t.Fatalf("the handler's I/O did not end: %v", err)
-	}
+	lr.settle()
 	_ = lr.queue.Close()
 	lr.mu.Lock()
 	defer lr.mu.Unlock()
@@ -203,7 +189,10 @@ func TestEndToEndWithTheStandIn(t *testing.T) {
 			if status, r := lr.viewer(http.MethodPost, "/standin/groups/"+e2eRoom+"/members", nil); status != 200 || !r.OK {
 				t.Fatalf("join: %d %+v", status, r)
 			}
-			lr.eventually("the join is counted", func() bool { return lr.counts() == roomstats.Counts{Viewers: 1, PeakViewers: 1} })
+			lr.settle()
+			if c := lr.counts(); c != (roomstats.Counts{Viewers: 1, PeakViewers: 1}) {
+				t.Fatalf("counts %+v after the join", c)
+			}
 
 			// A clean text is delivered.
 			if status, r := lr.say("hello, is the blue one in stock?"); status != 200 || r.MsgSeq == 0 {
@@ -253,10 +242,10 @@ func TestEndToEndWithTheStandIn(t *testing.T) {
 			if status, r := lr.viewer(http.MethodDelete, "/standin/groups/"+e2eRoom+"/members/me", nil); status != 200 || !r.OK {
 				t.Fatalf("leave: %d %+v", status, r)
 			}
-			lr.eventually("the exit is counted", func() bool {
-				c := lr.counts()
-				return c.Messages >= 1 && c == roomstats.Counts{Likes: 2, Viewers: 0, PeakViewers: 1, Messages: c.Messages}
-			})
+			lr.settle()
+			if c := lr.counts(); c.Messages < 1 || c != (roomstats.Counts{Likes: 2, Viewers: 0, PeakViewers: 1, Messages: c.Messages}) {
+				t.Fatalf("counts %+v after the exit", c)
+			}
 
 			// Every delivered message that earns something produced exactly one activity, named
 			// after its MsgSeq; refused messages and the server's gift produced none.
@@ -274,7 +263,10 @@ func TestEndToEndWithTheStandIn(t *testing.T) {
 					UserID: e2eViewer, Kind: kind, Amount: amount, At: time.Unix(m.Time.Unix(), 0).UTC()})
 			}
 			// Closing the stand-in cancels its callbacks in flight: first wait for the last ones.
-			lr.eventually("every activity is published", func() bool { return lr.h.Metrics().Activities >= uint64(len(wantActs)) })
+			lr.settle()
+			if n := lr.h.Metrics().Activities; n < uint64(len(wantActs)) {
+				t.Fatalf("%d activities published, want %d", n, len(wantActs))
+			}
 			acts := lr.finish()
 			slices.SortFunc(acts, func(a, b live.Activity) int { return compareIDs(a.ID, b.ID) })
 			if !slices.Equal(acts, wantActs) {

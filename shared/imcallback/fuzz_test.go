@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/uriba-live/uriba/shared/roomstats"
+	"github.com/uriba-live/uriba/shared/store/memstore"
 	"github.com/uriba-live/uriba/shared/tim"
 )
 
@@ -34,7 +35,7 @@ func FuzzDecodeCallback(f *testing.F) {
 	handlers := map[ModerationMode]*Handler{}
 	for _, mode := range []ModerationMode{ModerationReject, ModerationMask, ModerationDrop} {
 		handlers[mode] = New(Config{SDKAppID: testAppID, Admin: testAdmin, ModerationMode: mode, ModerateCustom: true, AbsorbLikes: mode == ModerationDrop},
-			Deps{Moderator: mod, Stats: roomstats.New(newMemKV(), 0), Publisher: &fakePublisher{}, Logger: discard})
+			Deps{Moderator: mod, Stats: roomstats.New(memstore.New(nil), 0), Publisher: &fakePublisher{}, Logger: discard})
 	}
 	f.Fuzz(func(t *testing.T, command string, body []byte) {
 		for mode, h := range handlers {

@@ -16,6 +16,7 @@ import (
 	"github.com/uriba-live/uriba/shared/httpapi"
 	"github.com/uriba-live/uriba/shared/live"
 	"github.com/uriba-live/uriba/shared/roomstats"
+	"github.com/uriba-live/uriba/shared/store/memstore"
 	"github.com/uriba-live/uriba/shared/tim"
 )
 
@@ -480,21 +481,21 @@ func TestFailOpen(t *testing.T) {
 		wantCode int
 		timeout  bool
 	}{
-		{"store fails on a like", func(hs *harness, _ chan struct{}) { hs.kv.err = boom },
+		{"store fails on a like", func(hs *harness, _ chan struct{}) { hs.kv.SetFaults(memstore.FailCalls("", 0, boom)) },
 			tim.CmdBeforeSendMsg, fixture(t, "before_like.json"), 0, false},
-		{"store blocks on a like", func(hs *harness, r chan struct{}) { hs.kv.block = r },
+		{"store blocks on a like", func(hs *harness, r chan struct{}) { hs.kv.SetFaults(stuck(r)) },
 			tim.CmdBeforeSendMsg, fixture(t, "before_like.json"), 0, true},
-		{"store blocks on an absorbed like", func(hs *harness, r chan struct{}) { hs.kv.block = r; hs.h.cfg.AbsorbLikes = true },
+		{"store blocks on an absorbed like", func(hs *harness, r chan struct{}) { hs.kv.SetFaults(stuck(r)); hs.h.cfg.AbsorbLikes = true },
 			tim.CmdBeforeSendMsg, fixture(t, "before_like.json"), tim.CallbackDiscard, true},
-		{"store blocks, moderation still decides", func(hs *harness, r chan struct{}) { hs.kv.block = r },
+		{"store blocks, moderation still decides", func(hs *harness, r chan struct{}) { hs.kv.SetFaults(stuck(r)) },
 			tim.CmdBeforeSendMsg, before("viewer_1", tim.CustomElem("LIKE", ""), tim.TextElem("scam")), CodeModerated, false},
-		{"store panics", func(hs *harness, _ chan struct{}) { hs.kv.panics = true },
+		{"store panics", func(hs *harness, _ chan struct{}) { hs.kv.SetFaults(buggy) },
 			tim.CmdBeforeSendMsg, fixture(t, "before_like.json"), 0, false},
-		{"store fails on a join", func(hs *harness, _ chan struct{}) { hs.kv.err = boom },
+		{"store fails on a join", func(hs *harness, _ chan struct{}) { hs.kv.SetFaults(memstore.FailCalls("", 0, boom)) },
 			tim.CmdAfterNewMemberJoin, fixture(t, "join.json"), 0, false},
-		{"store blocks on a join", func(hs *harness, r chan struct{}) { hs.kv.block = r },
+		{"store blocks on a join", func(hs *harness, r chan struct{}) { hs.kv.SetFaults(stuck(r)) },
 			tim.CmdAfterNewMemberJoin, fixture(t, "join.json"), 0, true},
-		{"store blocks on an exit", func(hs *harness, r chan struct{}) { hs.kv.block = r },
+		{"store blocks on an exit", func(hs *harness, r chan struct{}) { hs.kv.SetFaults(stuck(r)) },
 			tim.CmdAfterMemberExit, fixture(t, "exit.json"), 0, true},
 		{"queue fails", func(hs *harness, _ chan struct{}) { hs.pub.err = boom },
 			tim.CmdAfterSendMsg, fixture(t, "after_text.json"), 0, false},
@@ -538,7 +539,7 @@ func TestFailOpen(t *testing.T) {
 
 func TestFailureWarningsAreRateLimited(t *testing.T) {
 	hs := newHarness(t, nil)
-	hs.kv.err = errors.New("store down")
+	hs.kv.SetFaults(memstore.FailCalls("", 0, errors.New("store down")))
 	for range 20 {
 		expectCode(t, hs.send(tim.CmdBeforeSendMsg, fixture(t, "before_like.json")), 0)
 		hs.sendQuery(query(tim.CmdBeforeSendMsg, testAppID, "wrong", hs.now), fixture(t, "before_like.json"))

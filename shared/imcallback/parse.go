@@ -467,7 +467,7 @@ func parseSendMsg(body []byte, m *sendMsg) error {
 	}
 	var seen fieldSet
 	err := p.container('{', func(key []byte) error {
-		f := sendMsgField(key)
+		f := fieldOf(key, sendMsgKeys)
 		if f == 0 {
 			_, err := p.skip()
 			return err
@@ -529,42 +529,20 @@ const (
 	fieldSound
 )
 
-// sendMsgField returns the field of the callback object key names, or 0.
-func sendMsgField(key []byte) fieldSet {
-	switch {
-	case is(key, keyGroupID):
-		return fieldGroupID
-	case is(key, keyFromAccount):
-		return fieldFromAccount
-	case is(key, keyOperatorAccount):
-		return fieldOperatorAccount
-	case is(key, keyRandom):
-		return fieldRandom
-	case is(key, keyMsgSeq):
-		return fieldMsgSeq
-	case is(key, keyMsgTime):
-		return fieldMsgTime
-	case is(key, keyEventTime):
-		return fieldEventTime
-	case is(key, keyMsgBody):
-		return fieldMsgBody
-	}
-	return 0
-}
+// The keys of the callback object's fields and of a content's fields, in the order of their
+// fieldSet bits.
+var (
+	sendMsgKeys = [][]byte{keyGroupID, keyFromAccount, keyOperatorAccount, keyRandom, keyMsgSeq, keyMsgTime, keyEventTime, keyMsgBody}
+	contentKeys = [][]byte{keyText, keyData, keyDesc, keyExt, keySound}
+)
 
-// contentField returns the field of a text or custom content key names, or 0.
-func contentField(key []byte) fieldSet {
-	switch {
-	case is(key, keyText):
-		return fieldText
-	case is(key, keyData):
-		return fieldData
-	case is(key, keyDesc):
-		return fieldDesc
-	case is(key, keyExt):
-		return fieldExt
-	case is(key, keySound):
-		return fieldSound
+// fieldOf returns the field that key names among keys, listed in the order of their fieldSet
+// bits, or 0.
+func fieldOf(key []byte, keys [][]byte) fieldSet {
+	for i, k := range keys {
+		if is(key, k) {
+			return 1 << i
+		}
 	}
 	return 0
 }
@@ -629,7 +607,7 @@ func (p *parser) msgContent() ([]byte, error) {
 	start := p.i
 	var seen fieldSet
 	err := p.container('{', func(key []byte) error {
-		if f := contentField(key); f != 0 {
+		if f := fieldOf(key, contentKeys); f != 0 {
 			if err := seen.add(f); err != nil {
 				return err
 			}
@@ -675,7 +653,7 @@ func parseContent(raw []byte, c *content) (bad int, ok bool) {
 	err := p.container('{', func(key []byte) error {
 		var dst *string
 		var flag int
-		f := contentField(key)
+		f := fieldOf(key, contentKeys)
 		switch f {
 		case fieldText:
 			dst, flag = &c.Text, badText

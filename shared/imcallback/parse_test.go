@@ -134,3 +134,23 @@ func TestParseQueryReadsWhatTheVerifierNeeds(t *testing.T) {
 		}
 	}
 }
+
+func TestFieldKeysAreListedInTheOrderOfTheirBits(t *testing.T) {
+	for _, c := range []struct {
+		key   []byte
+		keys  [][]byte
+		field fieldSet
+	}{
+		{keyGroupID, sendMsgKeys, fieldGroupID}, {keyFromAccount, sendMsgKeys, fieldFromAccount},
+		{keyOperatorAccount, sendMsgKeys, fieldOperatorAccount}, {keyRandom, sendMsgKeys, fieldRandom},
+		{keyMsgSeq, sendMsgKeys, fieldMsgSeq}, {keyMsgTime, sendMsgKeys, fieldMsgTime},
+		{keyEventTime, sendMsgKeys, fieldEventTime}, {keyMsgBody, sendMsgKeys, fieldMsgBody},
+		{keyText, contentKeys, fieldText}, {keyData, contentKeys, fieldData}, {keyDesc, contentKeys, fieldDesc},
+		{keyExt, contentKeys, fieldExt}, {keySound, contentKeys, fieldSound},
+		{[]byte("groupid"), sendMsgKeys, fieldGroupID}, {[]byte("Other"), sendMsgKeys, 0}, {keyText, sendMsgKeys, 0},
+	} {
+		if got := fieldOf(c.key, c.keys); got != c.field {
+			t.Errorf("fieldOf(%s) = %b, want %b", c.key, got, c.field)
+		}
+	}
+}

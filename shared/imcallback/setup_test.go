@@ -20,6 +20,7 @@ import (
 	"github.com/uriba-live/uriba/shared/live"
 	"github.com/uriba-live/uriba/shared/roomstats"
 	"github.com/uriba-live/uriba/shared/store/bolt"
+	"github.com/uriba-live/uriba/shared/store/memstore"
 	"github.com/uriba-live/uriba/shared/tim"
 )
 
@@ -92,92 +93,6 @@ func (m *fakeModerator) Mask(text string) (string, bool) {
 	return b.String(), true
 }
 
-// memKV is an in-memory roomstats.KV. With block set, every call waits for it to be closed,
-// ignoring its context, as a stuck adapter would; with err set, every call fails.
-type memKV struct {
-	mu       sync.Mutex
-	counters map[string]int64
-	records  map[string][]byte
-	err      error
-	block    chan struct{}
-	panics   bool
-}
-
-func newMemKV() *memKV {
-	return &memKV{counters: map[string]int64{}, records: map[string][]byte{}}
-}
-
-func (m *memKV) enter() error {
-	m.mu.Lock()
-	block, err, panics := m.block, m.err, m.panics
-	m.mu.Unlock()
-	if block != nil {
-		wait(block)
-	}
-	if panics {
-		panic("adapter bug")
-	}
-	m.mu.Lock()
-	return err
-}
-
-func (m *memKV) Add(_ context.Context, key string, delta int64) (int64, error) {
-	err := m.enter()
-	defer m.mu.Unlock()
-	if err != nil {
-		return 0, err
-	}
-	m.counters[key] += delta
-	return m.counters[key], nil
-}
-
-func (m *memKV) Max(_ context.Context, key string, v int64) (int64, error) {
-	err := m.enter()
-	defer m.mu.Unlock()
-	if err != nil {
-		return 0, err
-	}
-	if v > m.counters[key] {
-		m.counters[key] = v
-	}
-	return m.counters[key], nil
-}
-
-func (m *memKV) Counter(_ context.Context, key string) (int64, error) {
-	err := m.enter()
-	defer m.mu.Unlock()
-	if err != nil {
-		return 0, err
-	}
-	return m.counters[key], nil
-}
-
-func (m *memKV) PutIfAbsent(_ context.Context, key string, value []byte, _ time.Duration) (bool, error) {
-	err := m.enter()
-	defer m.mu.Unlock()
-	if err != nil {
-		return false, err
-	}
-	if _, ok := m.records[key]; ok {
-		return false, nil
-	}
-	m.records[key] = bytes.Clone(value)
-	return true, nil
-}
-
-func (m *memKV) Delete(_ context.Context, key string) (bool, error) {
-	err := m.enter()
-	defer m.mu.Unlock()
-	if err != nil {
-		return false, err
-	}
-	_, ok := m.records[key]
-	delete(m.records, key)
-	return ok, nil
-}
-
-var _ roomstats.KV = (*memKV)(nil)
-
 // wait blocks until release is closed, ignoring any context, or for at most two seconds, so that
 // a handler that waits for stuck I/O fails its test instead of hanging it.
 func wait(release chan struct{}) {
@@ -186,6 +101,19 @@ func wait(release chan struct{}) {
 	case <-time.After(2 * time.Second):
 	}
 }
+
+// stuck is a fault hook for memstore's SetFaults that holds every call until release is closed,
+// ignoring the call's context, as a stuck adapter would.
+func stuck(release chan struct{}) func(op, key string) error {
+	return func(string, string) error {
+		wait(release)
+		return nil
+	}
+}
+
+// buggy is a fault hook for memstore's SetFaults that panics in every call, as an adapter with a
+// bug would.
+func buggy(string, string) error { panic("adapter bug") }
 
 // fakePublisher records activities. With block set, Publish waits for it to be closed, ignoring
 // its context; with err set, Publish fails.
@@ -222,7 +150,7 @@ func (p *fakePublisher) activities() []live.Activity {
 type harness struct {
 	t     *testing.T
 	h     *Handler
-	kv    *memKV
+	kv    *memstore.Store
 	stats *roomstats.Stats
 	pub   *fakePublisher
 	mod   *fakeModerator
@@ -232,16 +160,16 @@ type harness struct {
 
 func newHarness(t *testing.T, edit func(*Config)) *harness {
 	t.Helper()
-	return newHarnessOver(t, newMemKV(), edit)
+	return newHarnessOver(t, memstore.New(nil), edit)
 }
 
 // newHarnessOver returns a harness whose statistics are kept in kv; hs.kv is set when kv is a
-// *memKV.
+// *memstore.Store.
 func newHarnessOver(t *testing.T, kv roomstats.KV, edit func(*Config)) *harness {
 	t.Helper()
 	now := time.Unix(1735689600, 0)
 	hs := &harness{t: t, pub: &fakePublisher{}, mod: newFakeModerator("scam", "詐欺"), now: now, logs: &bytes.Buffer{}}
-	hs.kv, _ = kv.(*memKV)
+	hs.kv, _ = kv.(*memstore.Store)
 	hs.stats = roomstats.New(kv, 0)
 	cfg := Config{
 		SDKAppID: testAppID,

@@ -3,9 +3,6 @@ package levels_test
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -13,6 +10,7 @@ import (
 	"github.com/uriba-live/uriba/shared/levels"
 	"github.com/uriba-live/uriba/shared/live"
 	"github.com/uriba-live/uriba/shared/standin"
+	"github.com/uriba-live/uriba/shared/standin/standintest"
 	"github.com/uriba-live/uriba/shared/store"
 	"github.com/uriba-live/uriba/shared/store/memstore"
 	"github.com/uriba-live/uriba/shared/tim"
@@ -22,31 +20,10 @@ import (
 // users and creating the rooms.
 func startIM(t *testing.T, users, rooms []string) (*standin.IM, *tim.Client) {
 	t.Helper()
-	const appID, key, admin = 1400000042, "levels-test-secret-key-0123456789", "administrator"
-	discard := slog.New(slog.NewTextHandler(io.Discard, nil))
-	im, err := standin.New(standin.Config{SDKAppID: appID, SecretKey: key, Admin: admin, Logger: discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(im.Handler())
-	t.Cleanup(srv.Close)
-	t.Cleanup(im.Close)
-	c, err := tim.NewClient(tim.ClientConfig{SDKAppID: appID, SecretKey: key, Admin: admin, BaseURL: srv.URL, Logger: discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	for _, u := range users {
-		if err := c.AccountImport(ctx, tim.AccountImportRequest{UserID: u}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, r := range rooms {
-		if _, err := c.CreateGroup(ctx, tim.CreateGroupRequest{GroupID: r, Name: r, Type: tim.GroupTypeAVChatRoom}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return im, c
+	s := standintest.Start(t, standin.Config{})
+	s.Import(t, users...)
+	s.CreateRooms(t, rooms...)
+	return s.IM, s.Client
 }
 
 // levelUps returns the LEVEL_UP announcements delivered to room.

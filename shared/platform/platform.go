@@ -182,6 +182,9 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Lo
 		// Requests keep ctx's values but are not cancelled with it: a shutdown lets them finish.
 		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	if shutdownStarted != nil {
+		srv.RegisterOnShutdown(shutdownStarted)
+	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 
@@ -201,6 +204,10 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Lo
 	logger.InfoContext(sctx, "server stopped", "addr", ln.Addr().String())
 	return nil
 }
+
+// shutdownStarted, when not nil, is called as the shutdown of a server that Serve runs begins,
+// once the server accepts no more connections. Tests set it to act while a shutdown is under way.
+var shutdownStarted func()
 
 // guard answers what h should never see. A request target that is not a path ("*" for another
 // method than OPTIONS, which net/http answers itself, or the host:port of a CONNECT request) gets

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -155,6 +156,8 @@ func TestRunLocalServesAndShutsDown(t *testing.T) {
 		t.Error("the handler ran for an oversized body")
 	})
 
+	shutting := make(chan struct{})
+	platform.OnShutdownStarted(t, sync.OnceFunc(func() { close(shutting) }))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	logs := addrLog{addr: make(chan string, 1)}
@@ -214,7 +217,11 @@ func TestRunLocalServesAndShutsDown(t *testing.T) {
 	}()
 	<-started
 	cancel()
-	time.Sleep(50 * time.Millisecond) // Let the shutdown begin while /slow is running.
+	select {
+	case <-shutting: // The shutdown has begun while /slow is running.
+	case <-time.After(5 * time.Second):
+		t.Fatal("the shutdown did not begin after ctx was cancelled")
+	}
 	close(release)
 	if got := <-slow; got != "finished" {
 		t.Errorf("in-flight request got %q, want it to finish", got)

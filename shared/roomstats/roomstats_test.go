@@ -8,101 +8,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/uriba-live/uriba/shared/clock"
+	"github.com/uriba-live/uriba/shared/store/memstore"
 )
-
-// memKV is an in-memory KV with expiring records, for tests.
-type memKV struct {
-	mu       sync.Mutex
-	now      func() time.Time
-	counters map[string]int64
-	records  map[string]time.Time // expiry
-	fail     map[string]error     // method name → error to return
-	calls    map[string]int
-}
-
-func newMemKV() *memKV {
-	return &memKV{
-		now:      time.Now,
-		counters: map[string]int64{},
-		records:  map[string]time.Time{},
-		fail:     map[string]error{},
-		calls:    map[string]int{},
-	}
-}
-
-func (m *memKV) enter(method string) error {
-	m.mu.Lock()
-	m.calls[method]++
-	return m.fail[method]
-}
-
-func (m *memKV) Add(_ context.Context, key string, delta int64) (int64, error) {
-	err := m.enter("Add")
-	defer m.mu.Unlock()
-	if err != nil {
-		return 0, err
-	}
-	m.counters[key] += delta
-	return m.counters[key], nil
-}
-
-func (m *memKV) Max(_ context.Context, key string, v int64) (int64, error) {
-	err := m.enter("Max")
-	defer m.mu.Unlock()
-	if err != nil {
-		return 0, err
-	}
-	if cur, ok := m.counters[key]; !ok || v > cur {
-		m.counters[key] = v
-	}
-	return m.counters[key], nil
-}
-
-func (m *memKV) Counter(_ context.Context, key string) (int64, error) {
-	err := m.enter("Counter")
-	defer m.mu.Unlock()
-	if err != nil {
-		return 0, err
-	}
-	return m.counters[key], nil
-}
-
-func (m *memKV) PutIfAbsent(_ context.Context, key string, _ []byte, ttl time.Duration) (bool, error) {
-	err := m.enter("PutIfAbsent")
-	defer m.mu.Unlock()
-	if err != nil {
-		return false, err
-	}
-	if exp, ok := m.records[key]; ok && m.now().Before(exp) {
-		return false, nil
-	}
-	m.records[key] = m.now().Add(ttl)
-	return true, nil
-}
-
-func (m *memKV) Delete(_ context.Context, key string) (bool, error) {
-	err := m.enter("Delete")
-	defer m.mu.Unlock()
-	if err != nil {
-		return false, err
-	}
-	exp, ok := m.records[key]
-	delete(m.records, key)
-	return ok && m.now().Before(exp), nil
-}
-
-var _ KV = (*memKV)(nil)
-
-// total returns how many calls were made so far.
-func (m *memKV) total() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	n := 0
-	for _, c := range m.calls {
-		n += c
-	}
-	return n
-}
 
 func mustGet(t *testing.T, s *Stats, room string) Counts {
 	t.Helper()
@@ -114,7 +23,7 @@ func mustGet(t *testing.T, s *Stats, room string) Counts {
 }
 
 func TestAnUntouchedRoomHasZeroCounts(t *testing.T) {
-	s := New(newMemKV(), 0)
+	s := New(memstore.New(nil), 0)
 	if c := mustGet(t, s, "room-1"); c != (Counts{}) {
 		t.Fatalf("counts %+v", c)
 	}
@@ -122,7 +31,7 @@ func TestAnUntouchedRoomHasZeroCounts(t *testing.T) {
 
 func TestLikesAddUp(t *testing.T) {
 	ctx := context.Background()
-	s := New(newMemKV(), 0)
+	s := New(memstore.New(nil), 0)
 	for _, n := range []int64{1, 5, 0, -3} {
 		if _, err := s.AddLikes(ctx, "room-1", n); err != nil {
 			t.Fatal(err)
@@ -142,7 +51,7 @@ func TestLikesAddUp(t *testing.T) {
 
 func TestJoinAndLeaveMoveViewersAndPeak(t *testing.T) {
 	ctx := context.Background()
-	s := New(newMemKV(), 0)
+	s := New(memstore.New(nil), 0)
 	steps := []struct {
 		op         string
 		event      string
@@ -185,24 +94,25 @@ func TestJoinAndLeaveMoveViewersAndPeak(t *testing.T) {
 func TestAMembershipCallbackTakesAFewStoreCallsWhateverItsSize(t *testing.T) {
 	ctx := context.Background()
 	for _, members := range []int64{1, 300, 100_000} {
-		kv := newMemKV()
+		kv := memstore.New(nil)
 		s := New(kv, 0)
 		if _, err := s.Join(ctx, "room-1", "join-event", members); err != nil {
 			t.Fatal(err)
 		}
-		if n := kv.total(); n != 3 {
-			t.Errorf("a join of %d members made %d store calls (%v), want 3", members, n, kv.calls)
+		if n := kv.TotalCalls(); n != 3 {
+			t.Errorf("a join of %d members made %d store calls (%d PutIfAbsent, %d Add, %d Max), want 3",
+				members, n, kv.Calls("PutIfAbsent"), kv.Calls("Add"), kv.Calls("Max"))
 		}
 		if _, err := s.Join(ctx, "room-1", "join-event", members); err != nil {
 			t.Fatal(err)
 		}
-		if n := kv.total(); n != 4 {
+		if n := kv.TotalCalls(); n != 4 {
 			t.Errorf("a redelivered join made %d store calls, want 1", n-3)
 		}
 		if _, err := s.Leave(ctx, "room-1", "exit-event", members); err != nil {
 			t.Fatal(err)
 		}
-		if n := kv.total(); n != 6 {
+		if n := kv.TotalCalls(); n != 6 {
 			t.Errorf("an exit of %d members made %d store calls, want 2", members, n-4)
 		}
 	}
@@ -210,7 +120,7 @@ func TestAMembershipCallbackTakesAFewStoreCallsWhateverItsSize(t *testing.T) {
 
 func TestRedeliveredCallbacksFromManyGoroutinesCountOnce(t *testing.T) {
 	ctx := context.Background()
-	s := New(newMemKV(), 0)
+	s := New(memstore.New(nil), 0)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	counted := 0
@@ -246,7 +156,7 @@ func TestRedeliveredCallbacksFromManyGoroutinesCountOnce(t *testing.T) {
 
 func TestConcurrentJoinsReachTheirPeak(t *testing.T) {
 	ctx := context.Background()
-	s := New(newMemKV(), 0)
+	s := New(memstore.New(nil), 0)
 	var wg sync.WaitGroup
 	for i := range 50 {
 		wg.Go(func() {
@@ -274,7 +184,7 @@ func TestConcurrentJoinsReachTheirPeak(t *testing.T) {
 
 func TestViewersNeverGoBelowZero(t *testing.T) {
 	ctx := context.Background()
-	kv := newMemKV()
+	kv := memstore.New(nil)
 	s := New(kv, 0)
 	if _, err := s.Join(ctx, "room-1", "j1", 3); err != nil {
 		t.Fatal(err)
@@ -289,8 +199,8 @@ func TestViewersNeverGoBelowZero(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if got := kv.counters[viewersKey("room-1")]; got != 0 {
-		t.Fatalf("viewers counter %d, want 0", got)
+	if got, err := kv.Counter(ctx, viewersKey("room-1")); err != nil || got != 0 {
+		t.Fatalf("viewers counter %d, %v; want 0", got, err)
 	}
 	if _, err := s.Join(ctx, "room-1", "j2", 4); err != nil {
 		t.Fatal(err)
@@ -298,7 +208,13 @@ func TestViewersNeverGoBelowZero(t *testing.T) {
 	if c := mustGet(t, s, "room-1"); c.Viewers != 4 || c.PeakViewers != 4 {
 		t.Fatalf("counts %+v: joins after the room emptied must count from zero", c)
 	}
-	kv.counters[viewersKey("room-1")] = -4 // a counter broken some other way still reads as 0
+	// A counter broken some other way still reads as 0.
+	if _, err := kv.Delete(ctx, viewersKey("room-1")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kv.Add(ctx, viewersKey("room-1"), -4); err != nil {
+		t.Fatal(err)
+	}
 	if c := mustGet(t, s, "room-1"); c.Viewers != 0 {
 		t.Fatalf("counts %+v", c)
 	}
@@ -306,36 +222,35 @@ func TestViewersNeverGoBelowZero(t *testing.T) {
 
 func TestCountedEventsAreRememberedForTheirTTL(t *testing.T) {
 	ctx := context.Background()
-	kv := newMemKV()
-	now := time.Unix(1700000000, 0)
-	kv.now = func() time.Time { return now }
+	c := clock.NewManual(time.Unix(1700000000, 0))
+	kv := memstore.New(c.Now)
 	s := New(kv, time.Hour)
 	if ok, _ := s.Join(ctx, "room-1", "j1", 1); !ok {
 		t.Fatal("first join not counted")
 	}
-	if kv.records[joinKey("room-1", "j1")] != now.Add(time.Hour) {
-		t.Fatalf("event record TTL: %v", kv.records)
+	if at, ok := kv.Expires(joinKey("room-1", "j1")); !ok || !at.Equal(c.Now().Add(time.Hour)) {
+		t.Fatalf("event record TTL: expires %v, %v", at, ok)
 	}
-	now = now.Add(59 * time.Minute)
+	c.Advance(59 * time.Minute)
 	if ok, _ := s.Join(ctx, "room-1", "j1", 1); ok {
 		t.Fatal("a repeat within the TTL was counted")
 	}
-	now = now.Add(2 * time.Minute)
+	c.Advance(2 * time.Minute)
 	if ok, _ := s.Join(ctx, "room-1", "j1", 1); !ok {
 		t.Fatal("an event older than the TTL was not counted")
 	}
 	if s := New(kv, 0); s.remember != DefaultRemember {
 		t.Fatalf("default TTL %v", s.remember)
 	}
-	if ok, _ := s.AddMessageLikes(ctx, "room-1", "alice", 7, 1, 5*time.Minute); !ok ||
-		kv.records[likeMessageKey("room-1", "alice", 7)] != now.Add(5*time.Minute) {
-		t.Fatalf("like record TTL: %v", kv.records)
+	ok, _ := s.AddMessageLikes(ctx, "room-1", "alice", 7, 1, 5*time.Minute)
+	if at, recorded := kv.Expires(likeMessageKey("room-1", "alice", 7)); !ok || !recorded || !at.Equal(c.Now().Add(5*time.Minute)) {
+		t.Fatalf("like record TTL: counted %v, expires %v, %v", ok, at, recorded)
 	}
 }
 
 func TestAddMessageLikesCountsEachMessageOnce(t *testing.T) {
 	ctx := context.Background()
-	kv := newMemKV()
+	kv := memstore.New(nil)
 	s := New(kv, 0)
 	type like struct {
 		room, from string
@@ -409,15 +324,15 @@ func TestStoreErrorsAreReported(t *testing.T) {
 	ctx := context.Background()
 	boom := errors.New("store down")
 	for _, method := range []string{"PutIfAbsent", "Add", "Max"} {
-		kv := newMemKV()
-		kv.fail[method] = boom
+		kv := memstore.New(nil)
+		kv.SetFaults(memstore.FailCalls("", 0, boom, method))
 		if _, err := New(kv, 0).Join(ctx, "room-1", "j1", 5); !errors.Is(err, boom) {
 			t.Errorf("Join with %s failing: %v", method, err)
 		}
 	}
 	for _, method := range []string{"PutIfAbsent", "Add"} {
-		kv := newMemKV()
-		kv.fail[method] = boom
+		kv := memstore.New(nil)
+		kv.SetFaults(memstore.FailCalls("", 0, boom, method))
 		if _, err := New(kv, 0).Leave(ctx, "room-1", "x1", 5); !errors.Is(err, boom) {
 			t.Errorf("Leave with %s failing: %v", method, err)
 		}
@@ -425,12 +340,12 @@ func TestStoreErrorsAreReported(t *testing.T) {
 			t.Errorf("AddMessageLikes with %s failing: %v", method, err)
 		}
 	}
-	kv := newMemKV()
-	kv.fail["Counter"] = boom
+	kv := memstore.New(nil)
+	kv.SetFaults(memstore.FailCalls("", 0, boom, "Counter"))
 	if _, err := New(kv, 0).Get(ctx, "room-1"); !errors.Is(err, boom) {
 		t.Errorf("Get: %v", err)
 	}
-	kv.fail["Add"] = boom
+	kv.SetFaults(memstore.FailCalls("", 0, boom, "Counter", "Add"))
 	if _, err := New(kv, 0).AddLikes(ctx, "room-1", 1); !errors.Is(err, boom) {
 		t.Errorf("AddLikes: %v", err)
 	}
@@ -438,7 +353,7 @@ func TestStoreErrorsAreReported(t *testing.T) {
 
 func TestAddMessageCountsEachMessageOnce(t *testing.T) {
 	ctx := context.Background()
-	s := New(newMemKV(), 0)
+	s := New(memstore.New(nil), 0)
 	for _, id := range []string{"room-1/1", "room-1/2", "room-1/1", "room-1/3", "room-1/2"} {
 		if _, err := s.AddMessage(ctx, "room-1", id); err != nil {
 			t.Fatal(err)

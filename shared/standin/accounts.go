@@ -65,13 +65,9 @@ func checkUserID(id string) *imError {
 	return nil
 }
 
+// printableASCII reports whether s is printable ASCII, as IM's IDs must be.
 func printableASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] > 0x7e {
-			return false
-		}
-	}
-	return true
+	return !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r > 0x7e })
 }
 
 // accountImport answers im_open_login_svc/account_import. Importing an account again is

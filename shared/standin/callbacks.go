@@ -156,36 +156,22 @@ func (im *IM) sendMsgCallback(command string, o outgoing) tim.SendMsgCallback {
 	}
 }
 
-// notifyJoinLocked sends Group.CallbackAfterNewMemberJoin in the background.
-func (im *IM) notifyJoinLocked(g *group, user string, meta callbackMeta) {
+// notifyMemberLocked sends, in the background, Group.CallbackAfterNewMemberJoin when user joined
+// g, and Group.CallbackAfterMemberExit when user quit it.
+func (im *IM) notifyMemberLocked(g *group, user string, meta callbackMeta, joined bool) {
 	if !im.callbacksOn() {
 		return
 	}
-	cb := tim.NewMemberJoinCallback{
-		CallbackCommand: tim.CmdAfterNewMemberJoin,
-		GroupID:         g.id,
-		Type:            tim.GroupTypeAVChatRoom,
-		JoinType:        "Apply",
-		OperatorAccount: user,
-		NewMemberList:   []tim.Member{{MemberAccount: user}},
-		EventTime:       im.now().UnixMilli(),
+	members, at := []tim.Member{{MemberAccount: user}}, im.now().UnixMilli()
+	command, cb := tim.CmdAfterMemberExit, any(tim.MemberExitCallback{
+		CallbackCommand: tim.CmdAfterMemberExit, GroupID: g.id, Type: tim.GroupTypeAVChatRoom,
+		ExitType: "Quit", OperatorAccount: user, ExitMemberList: members, EventTime: at,
+	})
+	if joined {
+		command, cb = tim.CmdAfterNewMemberJoin, tim.NewMemberJoinCallback{
+			CallbackCommand: tim.CmdAfterNewMemberJoin, GroupID: g.id, Type: tim.GroupTypeAVChatRoom,
+			JoinType: "Apply", OperatorAccount: user, NewMemberList: members, EventTime: at,
+		}
 	}
-	im.goAsyncLocked(func() { im.notify(cb.CallbackCommand, meta, cb) })
-}
-
-// notifyExitLocked sends Group.CallbackAfterMemberExit in the background.
-func (im *IM) notifyExitLocked(g *group, user string, meta callbackMeta) {
-	if !im.callbacksOn() {
-		return
-	}
-	cb := tim.MemberExitCallback{
-		CallbackCommand: tim.CmdAfterMemberExit,
-		GroupID:         g.id,
-		Type:            tim.GroupTypeAVChatRoom,
-		ExitType:        "Quit",
-		OperatorAccount: user,
-		ExitMemberList:  []tim.Member{{MemberAccount: user}},
-		EventTime:       im.now().UnixMilli(),
-	}
-	im.goAsyncLocked(func() { im.notify(cb.CallbackCommand, meta, cb) })
+	im.goAsyncLocked(func() { im.notify(command, meta, cb) })
 }

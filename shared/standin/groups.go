@@ -216,27 +216,44 @@ func (im *IM) groupLocked(id string) (*group, *imError) {
 	return g, nil
 }
 
-// destroyGroup answers group_open_http_svc/destroy_group. Members' streams receive a
-// dismissal notice and end; messages waiting for frequency control are refused with 10010.
-func (im *IM) destroyGroup(c *restCall) (any, *imError) {
-	var req tim.GroupIDRequest
+// withGroup answers a REST call about one group. It decodes the call's body into a request,
+// which target checks and names the group of; then, holding im.mu, it runs f on that group, or
+// refuses an empty or unknown group ID. A request target refuses is refused before the group is
+// looked up.
+func withGroup[R any](im *IM, c *restCall, target func(req *R) (groupID string, e *imError), f func(req *R, g *group) (any, *imError)) (any, *imError) {
+	var req R
 	if e := decode(c.body, &req, codeBadJSON); e != nil {
+		return nil, e
+	}
+	id, e := target(&req)
+	if e != nil {
 		return nil, e
 	}
 	im.mu.Lock()
 	defer im.mu.Unlock()
-	g, e := im.groupLocked(req.GroupID)
+	g, e := im.groupLocked(id)
 	if e != nil {
 		return nil, e
 	}
-	delete(im.groups, g.id)
-	im.abandonPendingLocked(g, errorf(codeGroupNotFound, "group %q was destroyed", g.id))
-	im.broadcastNoticeLocked(g, SystemNoticePayload{OperationType: NoticeGroupDismissed, OperatorID: im.cfg.Admin})
-	for s := range g.subs {
-		im.endStreamLocked(g, s, "group destroyed")
-	}
-	im.log.Info("group destroyed", "group", g.id)
-	return ok()
+	return f(&req, g)
+}
+
+// anyGroup is the target of a request that names a group and needs no other check.
+func anyGroup(req *tim.GroupIDRequest) (string, *imError) { return req.GroupID, nil }
+
+// destroyGroup answers group_open_http_svc/destroy_group. Members' streams receive a
+// dismissal notice and end; messages waiting for frequency control are refused with 10010.
+func (im *IM) destroyGroup(c *restCall) (any, *imError) {
+	return withGroup(im, c, anyGroup, func(_ *tim.GroupIDRequest, g *group) (any, *imError) {
+		delete(im.groups, g.id)
+		im.abandonPendingLocked(g, errorf(codeGroupNotFound, "group %q was destroyed", g.id))
+		im.broadcastNoticeLocked(g, SystemNoticePayload{OperationType: NoticeGroupDismissed, OperatorID: im.cfg.Admin})
+		for s := range g.subs {
+			im.endStreamLocked(g, s, "group destroyed")
+		}
+		im.log.Info("group destroyed", "group", g.id)
+		return ok()
+	})
 }
 
 // Base properties get_group_info can return, as named in GroupBaseInfoFilter.
@@ -323,30 +340,31 @@ func onOff(b bool) string {
 // before anything changes; members then receive one group tip of type 6 carrying exactly the
 // properties the request named.
 func (im *IM) modifyGroup(c *restCall) (any, *imError) {
-	var req tim.ModifyGroupRequest
-	if e := decode(c.body, &req, codeBadJSON); e != nil {
-		return nil, e
-	}
+	return withGroup(im, c, checkModifyGroup, im.modifyGroupLocked)
+}
+
+// checkModifyGroup checks everything in a modify_group_base_info request that does not depend on
+// the group.
+func checkModifyGroup(req *tim.ModifyGroupRequest) (string, *imError) {
 	if req.Name != nil && *req.Name == "" {
-		return nil, errorf(codeBadParam, "Name cannot be empty")
+		return "", errorf(codeBadParam, "Name cannot be empty")
 	}
 	if e := checkGroupTexts(req.Name, req.Introduction, req.Notification, req.FaceURL); e != nil {
-		return nil, e
+		return "", e
 	}
 	if req.MuteAllMember != "" && req.MuteAllMember != "On" && req.MuteAllMember != "Off" {
-		return nil, errorf(codeBadParam, "MuteAllMember must be On or Off")
+		return "", errorf(codeBadParam, "MuteAllMember must be On or Off")
 	}
 	for _, f := range req.AppDefinedData {
 		if e := checkField(f); e != nil {
-			return nil, e
+			return "", e
 		}
 	}
-	im.mu.Lock()
-	defer im.mu.Unlock()
-	g, e := im.groupLocked(req.GroupID)
-	if e != nil {
-		return nil, e
-	}
+	return req.GroupID, nil
+}
+
+// modifyGroupLocked applies a checked modify_group_base_info request to g. The caller holds im.mu.
+func (im *IM) modifyGroupLocked(req *tim.ModifyGroupRequest, g *group) (any, *imError) {
 	if e := im.claimFieldKeysLocked(req.AppDefinedData); e != nil {
 		return nil, e
 	}
@@ -384,47 +402,34 @@ func (im *IM) modifyGroup(c *restCall) (any, *imError) {
 // forbidSendMsg answers group_open_http_svc/forbid_send_msg: MuteTime seconds of silence for
 // each account, 0 lifting it. Members receive a tip of type 7 with each account's muteTime.
 func (im *IM) forbidSendMsg(c *restCall) (any, *imError) {
-	var req tim.ForbidSendMsgRequest
-	if e := decode(c.body, &req, codeBadJSON); e != nil {
-		return nil, e
-	}
-	if len(req.MembersAccount) == 0 || len(req.MembersAccount) > tim.MaxForbidMembers {
-		return nil, errorf(codeBadParam, "Members_Account must name 1 to %d accounts", tim.MaxForbidMembers)
-	}
-	im.mu.Lock()
-	defer im.mu.Unlock()
-	g, e := im.groupLocked(req.GroupID)
-	if e != nil {
-		return nil, e
-	}
-	now := im.now()
-	muteTime := int64(req.MuteTime)
-	tip := GroupTipPayload{OperatorID: im.cfg.Admin, OperationType: TipMemberProfileUpdated}
-	for _, id := range req.MembersAccount {
-		if req.MuteTime == 0 {
-			delete(g.mutes, id)
-		} else {
-			g.mutes[id] = now.Add(time.Duration(req.MuteTime) * time.Second)
+	check := func(req *tim.ForbidSendMsgRequest) (string, *imError) {
+		if len(req.MembersAccount) == 0 || len(req.MembersAccount) > tim.MaxForbidMembers {
+			return "", errorf(codeBadParam, "Members_Account must name 1 to %d accounts", tim.MaxForbidMembers)
 		}
-		tip.UserIDList = append(tip.UserIDList, id)
-		tip.MemberList = append(tip.MemberList, TipMember{UserID: id, MuteTime: &muteTime})
+		return req.GroupID, nil
 	}
-	im.broadcastTipLocked(g, tip)
-	return ok()
+	return withGroup(im, c, check, func(req *tim.ForbidSendMsgRequest, g *group) (any, *imError) {
+		now := im.now()
+		muteTime := int64(req.MuteTime)
+		tip := GroupTipPayload{OperatorID: im.cfg.Admin, OperationType: TipMemberProfileUpdated}
+		for _, id := range req.MembersAccount {
+			if req.MuteTime == 0 {
+				delete(g.mutes, id)
+			} else {
+				g.mutes[id] = now.Add(time.Duration(req.MuteTime) * time.Second)
+			}
+			tip.UserIDList = append(tip.UserIDList, id)
+			tip.MemberList = append(tip.MemberList, TipMember{UserID: id, MuteTime: &muteTime})
+		}
+		im.broadcastTipLocked(g, tip)
+		return ok()
+	})
 }
 
 // onlineMemberNum answers group_open_http_svc/get_online_member_num. An AVChatRoom member is
 // online until it quits, so this is the member count, without IM's 10-second refresh delay.
 func (im *IM) onlineMemberNum(c *restCall) (any, *imError) {
-	var req tim.GroupIDRequest
-	if e := decode(c.body, &req, codeBadJSON); e != nil {
-		return nil, e
-	}
-	im.mu.Lock()
-	defer im.mu.Unlock()
-	g, e := im.groupLocked(req.GroupID)
-	if e != nil {
-		return nil, e
-	}
-	return tim.OnlineMemberNumReply{Reply: tim.OK, OnlineMemberNum: len(g.members)}, nil
+	return withGroup(im, c, anyGroup, func(_ *tim.GroupIDRequest, g *group) (any, *imError) {
+		return tim.OnlineMemberNumReply{Reply: tim.OK, OnlineMemberNum: len(g.members)}, nil
+	})
 }

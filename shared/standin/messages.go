@@ -264,26 +264,21 @@ type systemNotificationRequest struct {
 // sendSystemNotification answers group_open_http_svc/send_group_system_notification: every
 // member with an open stream receives it at once, outside frequency control.
 func (im *IM) sendSystemNotification(c *restCall) (any, *imError) {
-	var req systemNotificationRequest
-	if e := decode(c.body, &req, codeBadJSON); e != nil {
-		return nil, e
+	check := func(req *systemNotificationRequest) (string, *imError) {
+		if len(req.ToMembersAccount) > 0 {
+			return "", errorf(codeBadParam, "an AVChatRoom notification goes to all members; ToMembers_Account is not allowed")
+		}
+		if req.Content == "" {
+			return "", errorf(codeBadParam, "Content is required")
+		}
+		if len(req.Content) > tim.MaxMessageBytes {
+			return "", errorf(codeMsgTooLong, "Content is longer than %d bytes", tim.MaxMessageBytes)
+		}
+		return req.GroupID, nil
 	}
-	if len(req.ToMembersAccount) > 0 {
-		return nil, errorf(codeBadParam, "an AVChatRoom notification goes to all members; ToMembers_Account is not allowed")
-	}
-	if req.Content == "" {
-		return nil, errorf(codeBadParam, "Content is required")
-	}
-	if len(req.Content) > tim.MaxMessageBytes {
-		return nil, errorf(codeMsgTooLong, "Content is longer than %d bytes", tim.MaxMessageBytes)
-	}
-	im.mu.Lock()
-	defer im.mu.Unlock()
-	g, e := im.groupLocked(req.GroupID)
-	if e != nil {
-		return nil, e
-	}
-	g.notices = append(g.notices, Notification{Time: im.now(), Content: req.Content})
-	im.broadcastNoticeLocked(g, SystemNoticePayload{OperationType: NoticeCustom, UserDefinedField: req.Content})
-	return ok()
+	return withGroup(im, c, check, func(req *systemNotificationRequest, g *group) (any, *imError) {
+		g.notices = append(g.notices, Notification{Time: im.now(), Content: req.Content})
+		im.broadcastNoticeLocked(g, SystemNoticePayload{OperationType: NoticeCustom, UserDefinedField: req.Content})
+		return ok()
+	})
 }

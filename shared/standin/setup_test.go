@@ -191,6 +191,21 @@ func (h *harness) viewer(method, path, user string, body any, out any) int {
 
 func groupPath(id string) string { return "/standin/groups/" + url.PathEscape(id) }
 
+// aliceAndBob imports alice, with the nickname aliceNick, and bob, creates the group "room" and
+// subscribes alice, then bob, to it. It returns their streams, read past every join tip.
+func (h *harness) aliceAndBob(aliceNick string) (alice, bob *stream) {
+	h.t.Helper()
+	h.importAccount("alice", aliceNick)
+	h.importAccount("bob", "")
+	h.createGroup("room")
+	alice = h.subscribe("room", "alice")
+	alice.next(h.t)
+	bob = h.subscribe("room", "bob")
+	bob.next(h.t)
+	alice.next(h.t) // bob's join tip
+	return alice, bob
+}
+
 // stream is a viewer's open event stream.
 type stream struct {
 	events chan ClientMessage
@@ -357,10 +372,8 @@ func (a *callbackApp) signedCorrectly(q url.Values) bool {
 	return q.Get("RequestTime") != "" && subtle.ConstantTimeCompare([]byte(want), []byte(q.Get("Sign"))) == 1
 }
 
-// settle waits for the work the stand-in has started in the background, such as after-callbacks,
-// to finish. A REST call starts such work before it answers, so once a test's calls have
-// returned, settle waits for all the work they caused.
-func (h *harness) settle() { h.im.wg.Wait() }
+// settle waits for the work the test's calls have started in the stand-in's background.
+func (h *harness) settle() { h.im.Settle() }
 
 // eventually waits up to two seconds for cond. It is for what happens on the stand-in's own
 // account, such as noticing that a client went away; wait for callbacks with settle.

@@ -204,6 +204,11 @@ func (im *IM) Close() {
 	im.wg.Wait()
 }
 
+// Settle waits for the work the stand-in has started in the background, such as after-callbacks,
+// to finish. A REST or viewer call starts such work before it answers, so once a caller's calls
+// have returned, Settle waits for all the work they caused, without cancelling it as Close does.
+func (im *IM) Settle() { im.wg.Wait() }
+
 // goAsyncLocked runs f in the background unless the stand-in is closed, so that Close can wait for
 // it. The caller holds im.mu.
 func (im *IM) goAsyncLocked(f func()) {

@@ -42,7 +42,7 @@ func (im *IM) joinLocked(g *group, user string, meta callbackMeta) bool {
 	}
 	g.members[user] = im.now()
 	im.broadcastMemberTipLocked(g, user, TipMemberJoined)
-	im.notifyJoinLocked(g, user, meta)
+	im.notifyMemberLocked(g, user, meta, true)
 	return true
 }
 
@@ -59,7 +59,7 @@ func (im *IM) quitLocked(g *group, user string, meta callbackMeta) *imError {
 		}
 	}
 	im.broadcastMemberTipLocked(g, user, TipMemberQuit)
-	im.notifyExitLocked(g, user, meta)
+	im.notifyMemberLocked(g, user, meta, false)
 	return nil
 }
 
@@ -75,22 +75,32 @@ func (im *IM) broadcastMemberTipLocked(g *group, user string, operationType int)
 	})
 }
 
-// serveJoin answers POST /standin/groups/{groupId}/members: the viewer joins the group.
-func (im *IM) serveJoin(w http.ResponseWriter, r *http.Request) {
+// viewerGroup authorizes the viewer of r and, holding im.mu, runs f on the group that r's path
+// names. It returns the refusal of the viewer, of the group, or f's error.
+func (im *IM) viewerGroup(r *http.Request, f func(user string, g *group) *imError) *imError {
 	user, e := im.authorizeViewer(r)
 	if e != nil {
-		writeClientError(w, e)
-		return
+		return e
 	}
 	im.mu.Lock()
+	defer im.mu.Unlock()
 	g, e := im.groupLocked(r.PathValue("groupId"))
 	if e != nil {
-		im.mu.Unlock()
+		return e
+	}
+	return f(user, g)
+}
+
+// serveJoin answers POST /standin/groups/{groupId}/members: the viewer joins the group.
+func (im *IM) serveJoin(w http.ResponseWriter, r *http.Request) {
+	var joined bool
+	if e := im.viewerGroup(r, func(user string, g *group) *imError {
+		joined = im.joinLocked(g, user, viewerMeta(r))
+		return nil
+	}); e != nil {
 		writeClientError(w, e)
 		return
 	}
-	joined := im.joinLocked(g, user, viewerMeta(r))
-	im.mu.Unlock()
 	status := "JoinedSuccess"
 	if !joined {
 		status = "AlreadyInGroup"
@@ -100,18 +110,9 @@ func (im *IM) serveJoin(w http.ResponseWriter, r *http.Request) {
 
 // serveQuit answers DELETE /standin/groups/{groupId}/members/me: the viewer quits the group.
 func (im *IM) serveQuit(w http.ResponseWriter, r *http.Request) {
-	user, e := im.authorizeViewer(r)
-	if e != nil {
-		writeClientError(w, e)
-		return
-	}
-	im.mu.Lock()
-	g, e := im.groupLocked(r.PathValue("groupId"))
-	if e == nil {
-		e = im.quitLocked(g, user, viewerMeta(r))
-	}
-	im.mu.Unlock()
-	if e != nil {
+	if e := im.viewerGroup(r, func(user string, g *group) *imError {
+		return im.quitLocked(g, user, viewerMeta(r))
+	}); e != nil {
 		writeClientError(w, e)
 		return
 	}
@@ -181,34 +182,29 @@ func (im *IM) serveSend(w http.ResponseWriter, r *http.Request) {
 // serveGroupProfile answers GET /standin/groups/{groupId} with the group's profile as a
 // client reads it, custom fields included.
 func (im *IM) serveGroupProfile(w http.ResponseWriter, r *http.Request) {
-	if _, e := im.authorizeViewer(r); e != nil {
+	var p ClientGroupProfile
+	if e := im.viewerGroup(r, func(_ string, g *group) *imError {
+		p = ClientGroupProfile{
+			GroupID:          g.id,
+			Type:             tim.GroupTypeAVChatRoom,
+			Name:             g.name,
+			Introduction:     g.introduction,
+			Notification:     g.notification,
+			Avatar:           g.faceURL,
+			OwnerID:          g.owner,
+			CreateTime:       g.created.Unix(),
+			MemberCount:      len(g.members),
+			MuteAllMembers:   g.muteAll,
+			GroupCustomField: make([]CustomField, 0, len(g.fields)),
+		}
+		for _, f := range g.fields {
+			p.GroupCustomField = append(p.GroupCustomField, CustomField{Key: f.Key, Value: f.Value})
+		}
+		return nil
+	}); e != nil {
 		writeClientError(w, e)
 		return
 	}
-	im.mu.Lock()
-	g, e := im.groupLocked(r.PathValue("groupId"))
-	if e != nil {
-		im.mu.Unlock()
-		writeClientError(w, e)
-		return
-	}
-	p := ClientGroupProfile{
-		GroupID:          g.id,
-		Type:             tim.GroupTypeAVChatRoom,
-		Name:             g.name,
-		Introduction:     g.introduction,
-		Notification:     g.notification,
-		Avatar:           g.faceURL,
-		OwnerID:          g.owner,
-		CreateTime:       g.created.Unix(),
-		MemberCount:      len(g.members),
-		MuteAllMembers:   g.muteAll,
-		GroupCustomField: make([]CustomField, 0, len(g.fields)),
-	}
-	for _, f := range g.fields {
-		p.GroupCustomField = append(p.GroupCustomField, CustomField{Key: f.Key, Value: f.Value})
-	}
-	im.mu.Unlock()
 	writeJSON(w, http.StatusOK, p)
 }
 

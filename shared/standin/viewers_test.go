@@ -113,14 +113,7 @@ func TestViewerStreamEndToEnd(t *testing.T) {
 
 func TestViewerSendsMessages(t *testing.T) {
 	h := newHarness(t).start()
-	h.importAccount("alice", "Alice")
-	h.importAccount("bob", "")
-	h.createGroup("room")
-	alice := h.subscribe("room", "alice")
-	alice.next(t)
-	bob := h.subscribe("room", "bob")
-	bob.next(t)
-	alice.next(t) // bob's join tip
+	alice, bob := h.aliceAndBob("Alice")
 
 	path := groupPath("room") + "/messages"
 	var sent struct {
@@ -226,14 +219,7 @@ func TestViewerAuthentication(t *testing.T) {
 
 func TestViewerQuits(t *testing.T) {
 	h := newHarness(t).start()
-	h.importAccount("alice", "")
-	h.importAccount("bob", "")
-	h.createGroup("room")
-	alice := h.subscribe("room", "alice")
-	alice.next(t)
-	bob := h.subscribe("room", "bob")
-	bob.next(t)
-	alice.next(t)
+	alice, bob := h.aliceAndBob("")
 
 	if status := h.viewer(http.MethodDelete, groupPath("room")+"/members/me", "bob", nil, nil); status != http.StatusOK {
 		t.Fatalf("quit: HTTP %d", status)

@@ -108,22 +108,11 @@ func (e *Error) Error() string {
 		b.WriteString(": ")
 	}
 	b.WriteString(e.Kind.String())
-	if e.Field != "" {
+	if !e.writeField(&b) && e.Detail != "" {
 		b.WriteString(": ")
-		b.WriteString(e.Field)
-	}
-	if e.Detail != "" {
-		if e.Field != "" {
-			b.WriteByte(' ')
-		} else {
-			b.WriteString(": ")
-		}
 		b.WriteString(e.Detail)
 	}
-	if e.IMCode != 0 {
-		b.WriteString(": IM error ")
-		b.WriteString(strconv.Itoa(e.IMCode))
-	}
+	e.writeIMCode(&b)
 	if e.IMInfo != "" {
 		b.WriteString(": ")
 		b.WriteString(e.IMInfo)

@@ -2,50 +2,20 @@ package tim_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
-	"net"
-	"net/http"
-	"net/http/httptest"
-	"sync/atomic"
 	"testing"
 
 	"github.com/uriba-live/uriba/shared/standin"
+	"github.com/uriba-live/uriba/shared/standin/standintest"
 	"github.com/uriba-live/uriba/shared/tim"
 )
 
 // BenchmarkClientAgainstStandIn measures the client against the IM stand-in on loopback, with the
 // stand-in's rate limits lifted, and reports how many TCP connections the client has opened so far (keep-alive keeps it low).
 func BenchmarkClientAgainstStandIn(b *testing.B) {
-	const appID, key, admin = 1400000099, "bench-secret-key-0123456789abcdef", "administrator"
-	im, err := standin.New(standin.Config{SDKAppID: appID, SecretKey: key, Admin: admin,
-		RESTCallsPerSecond: -1, GroupMessagesPerSecond: -1, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer im.Close()
-	var conns atomic.Int64
-	srv := httptest.NewUnstartedServer(im.Handler())
-	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		if s == http.StateNew {
-			conns.Add(1)
-		}
-	}
-	srv.Start()
-	defer srv.Close()
-
-	c, err := tim.NewClient(tim.ClientConfig{SDKAppID: appID, SecretKey: key, Admin: admin, BaseURL: srv.URL,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx := context.Background()
-	if err := c.AccountImport(ctx, tim.AccountImportRequest{UserID: "viewer_1"}); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := c.CreateGroup(ctx, tim.CreateGroupRequest{GroupID: "room-bench", Name: "bench", Type: tim.GroupTypeAVChatRoom}); err != nil {
-		b.Fatal(err)
-	}
+	s := standintest.Start(b, standin.Config{RESTCallsPerSecond: -1, GroupMessagesPerSecond: -1})
+	s.Import(b, "viewer_1")
+	s.CreateRooms(b, "room-bench")
+	c, ctx := s.Client, context.Background()
 	calls := map[string]func() error{
 		"get_group_info": func() error {
 			_, err := c.GetGroupInfo(ctx, tim.GetGroupInfoRequest{GroupIDList: []string{"room-bench"}})
@@ -67,7 +37,7 @@ func BenchmarkClientAgainstStandIn(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "calls/s")
-			b.ReportMetric(float64(conns.Load()), "conns-opened")
+			b.ReportMetric(float64(s.NewConns()), "conns-opened")
 		})
 		b.Run(name+"/parallel", func(b *testing.B) {
 			b.ReportAllocs()
@@ -81,7 +51,7 @@ func BenchmarkClientAgainstStandIn(b *testing.B) {
 				}
 			})
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "calls/s")
-			b.ReportMetric(float64(conns.Load()), "conns-opened")
+			b.ReportMetric(float64(s.NewConns()), "conns-opened")
 		})
 	}
 }

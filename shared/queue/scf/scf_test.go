@@ -11,7 +11,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,10 +19,9 @@ import (
 	"time"
 
 	"github.com/uriba-live/uriba/shared/config"
-	"github.com/uriba-live/uriba/shared/levels"
+	"github.com/uriba-live/uriba/shared/levels/levelstest"
 	"github.com/uriba-live/uriba/shared/live"
 	"github.com/uriba-live/uriba/shared/queue/scf"
-	"github.com/uriba-live/uriba/shared/store/bolt"
 )
 
 const (
@@ -163,15 +161,7 @@ func TestPublishInvokesTheFunctionAndTheConsumerCreditsOnce(t *testing.T) {
 		t.Fatalf("the event %s is not recognised", api.events[0])
 	}
 
-	kv, err := bolt.Open(filepath.Join(t.TempDir(), "levels.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer kv.Close()
-	u, err := levels.NewUpdater(kv, nil, levels.Config{Rules: live.DefaultLevelRules()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	u := levelstest.Updater(t)
 	consumer := scf.Consumer{Applier: u}
 	for range 2 { // SCF may run an event twice
 		reply, err := consumer.Handle(context.Background(), json.RawMessage(api.events[0]))

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -21,10 +20,9 @@ import (
 
 	"github.com/uriba-live/uriba/shared/awsclient"
 	"github.com/uriba-live/uriba/shared/config"
-	"github.com/uriba-live/uriba/shared/levels"
+	"github.com/uriba-live/uriba/shared/levels/levelstest"
 	"github.com/uriba-live/uriba/shared/live"
 	"github.com/uriba-live/uriba/shared/queue/sqs"
-	"github.com/uriba-live/uriba/shared/store/bolt"
 )
 
 var t0 = time.Now().UTC().Add(-time.Minute).Truncate(time.Millisecond)
@@ -249,15 +247,7 @@ func TestThroughARealQueue(t *testing.T) {
 	}
 	event.Records = append(event.Records, events.SQSMessage{MessageId: "garbage", Body: "{"})
 
-	kv, err := bolt.Open(filepath.Join(t.TempDir(), "levels.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer kv.Close()
-	u, err := levels.NewUpdater(kv, nil, levels.Config{Rules: live.DefaultLevelRules()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	u := levelstest.Updater(t)
 	consumer := sqs.Consumer{Applier: u}
 	for range 2 { // the second time stands for a redelivery of the whole batch
 		resp, err := consumer.HandleSQS(ctx, event)

@@ -366,13 +366,7 @@ func (s *Store) Add(ctx context.Context, key string, delta int64) (int64, error)
 // add adds delta to the counter key. The condition refuses a live value and a sum beyond int64;
 // the update turns an expired value into a counter.
 func (s *Store) add(ctx context.Context, op, key string, delta int64) (int64, error) {
-	for range maxAttempts {
-		n, done, err := s.addOnce(ctx, op, key, delta)
-		if done || err != nil {
-			return n, err
-		}
-	}
-	return 0, raced(op, key)
+	return untilSettled(op, key, func() (int64, bool, error) { return s.addOnce(ctx, op, key, delta) })
 }
 
 // addOnce tries add once. It reports false, without error, when the condition failed because of
@@ -388,21 +382,12 @@ func (s *Store) addOnce(ctx context.Context, op, key string, delta int64) (int64
 		condition += " AND (attribute_not_exists(n) OR n >= :limit)"
 		values[":limit"] = number(math.MinInt64 - delta)
 	}
-	out, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                           aws.String(s.table),
-		Key:                                 itemKey(key),
-		UpdateExpression:                    aws.String("ADD n :d REMOVE v, expiresAt"),
-		ConditionExpression:                 aws.String(condition),
-		ExpressionAttributeValues:           values,
-		ReturnValues:                        types.ReturnValueAllNew,
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-	})
-	var failed *types.ConditionalCheckFailedException
-	if errors.As(err, &failed) {
-		old, err := s.oldItem(ctx, op, key, failed)
+	attrs, old, refused, err := s.updateIf(ctx, op, key, "ADD n :d REMOVE v, expiresAt", condition, values, types.ReturnValueAllNew)
+	if err != nil {
+		return 0, true, err
+	}
+	if refused {
 		switch {
-		case err != nil:
-			return 0, true, err
 		case old.live(s.now()) && !old.counter:
 			return 0, true, store.WrongKind(op, key)
 		case old.counter && ((delta > 0 && old.count > math.MaxInt64-delta) || (delta < 0 && old.count < math.MinInt64-delta)):
@@ -410,10 +395,7 @@ func (s *Store) addOnce(ctx context.Context, op, key string, delta int64) (int64
 		}
 		return 0, false, nil
 	}
-	if err != nil {
-		return 0, true, fail(op, key, err)
-	}
-	it, err := decode(out.Attributes)
+	it, err := decode(attrs)
 	if err == nil && !it.counter {
 		err = errors.New("the update returned no count")
 	}
@@ -423,6 +405,42 @@ func (s *Store) addOnce(ctx context.Context, op, key string, delta int64) (int64
 // maxAttempts is how many times add and Max try a condition that fails because of concurrent
 // writes before giving up.
 const maxAttempts = 20
+
+// untilSettled calls once, which tries a conditional write, until it reports that it is done or
+// fails, at most maxAttempts times; then it fails with raced.
+func untilSettled(op, key string, once func() (n int64, done bool, err error)) (int64, error) {
+	for range maxAttempts {
+		n, done, err := once()
+		if done || err != nil {
+			return n, err
+		}
+	}
+	return 0, raced(op, key)
+}
+
+// updateIf applies the update expression to key when the condition holds, and returns the
+// attributes that returnValues asks for. When the condition does not hold it reports refused and
+// returns the item that failed it.
+func (s *Store) updateIf(ctx context.Context, op, key, update, condition string, values map[string]types.AttributeValue, returnValues types.ReturnValue) (attrs map[string]types.AttributeValue, old item, refused bool, err error) {
+	out, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                           aws.String(s.table),
+		Key:                                 itemKey(key),
+		UpdateExpression:                    aws.String(update),
+		ConditionExpression:                 aws.String(condition),
+		ExpressionAttributeValues:           values,
+		ReturnValues:                        returnValues,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	var failed *types.ConditionalCheckFailedException
+	if errors.As(err, &failed) {
+		old, err = s.oldItem(ctx, op, key, failed)
+		return nil, old, true, err
+	}
+	if err != nil {
+		return nil, item{}, false, fail(op, key, err)
+	}
+	return out.Attributes, item{}, false, nil
+}
 
 // raced is the error of a call whose condition kept failing because of concurrent writes.
 func raced(op, key string) error {
@@ -445,13 +463,7 @@ func (s *Store) Max(ctx context.Context, key string, v int64) (int64, error) {
 	if err := check(ctx, op, key, store.CheckKey(op, key)); err != nil {
 		return 0, err
 	}
-	for range maxAttempts {
-		n, done, err := s.maxOnce(ctx, op, key, v)
-		if done || err != nil {
-			return n, err
-		}
-	}
-	return 0, raced(op, key)
+	return untilSettled(op, key, func() (int64, bool, error) { return s.maxOnce(ctx, op, key, v) })
 }
 
 // maxOnce tries Max once. It reports false, without error, when the condition failed because of
@@ -468,31 +480,18 @@ func (s *Store) maxOnce(ctx context.Context, op, key string, v int64) (int64, bo
 	if v > 0 {
 		values[":now"] = s.nowValue()
 	}
-	_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                           aws.String(s.table),
-		Key:                                 itemKey(key),
-		UpdateExpression:                    aws.String(update),
-		ConditionExpression:                 aws.String(condition),
-		ExpressionAttributeValues:           values,
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-	})
-	var failed *types.ConditionalCheckFailedException
-	if errors.As(err, &failed) {
-		old, err := s.oldItem(ctx, op, key, failed)
-		switch {
-		case err != nil:
-			return 0, true, err
-		case !old.live(s.now()):
-			return 0, v <= 0, nil
-		case !old.counter:
-			return 0, true, store.WrongKind(op, key)
-		}
-		return old.count, old.count >= v, nil
+	_, old, refused, err := s.updateIf(ctx, op, key, update, condition, values, "")
+	switch {
+	case err != nil:
+		return 0, true, err
+	case !refused:
+		return v, true, nil
+	case !old.live(s.now()):
+		return 0, v <= 0, nil
+	case !old.counter:
+		return 0, true, store.WrongKind(op, key)
 	}
-	if err != nil {
-		return 0, true, fail(op, key, err)
-	}
-	return v, true, nil
+	return old.count, old.count >= v, nil
 }
 
 // AddMany implements store.KV.

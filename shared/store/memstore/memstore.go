@@ -95,6 +95,30 @@ func (s *Store) Calls(op string) int {
 	return s.calls[op]
 }
 
+// TotalCalls returns how many calls were made, of every method, failed calls included.
+func (s *Store) TotalCalls() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, c := range s.calls {
+		n += c
+	}
+	return n
+}
+
+// Expires returns when the live value of key expires, the zero time when it never does, and
+// false when key holds no live value. It is not a call of the store: it is not counted and no
+// fault hook is asked.
+func (s *Store) Expires(key string) (time.Time, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.get(key)
+	if !ok || r.counter {
+		return time.Time{}, false
+	}
+	return r.expires, true
+}
+
 // Snapshot returns every live record, values as strings and counters as "#" and their count,
 // so that a test can tell whether a call changed anything.
 func (s *Store) Snapshot() map[string]string {

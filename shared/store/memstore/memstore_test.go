@@ -184,3 +184,47 @@ func TestAnEndedContextFailsBeforeTheHook(t *testing.T) {
 		t.Fatalf("Put with an ended context: %v", err)
 	}
 }
+
+func TestExpiresTellsWhenAValueExpires(t *testing.T) {
+	c := clock.NewManual(time.Date(2025, 5, 1, 10, 0, 0, 0, time.UTC))
+	s := memstore.New(c.Now)
+	if err := s.Put(ctx, "dedupe#1", []byte("v"), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Put(ctx, "rooms/r1", []byte("v"), 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Add(ctx, "rooms/r1/likes", 1); err != nil {
+		t.Fatal(err)
+	}
+	if at, ok := s.Expires("dedupe#1"); !ok || !at.Equal(c.Now().Add(time.Minute)) {
+		t.Errorf("Expires(dedupe#1) = %v, %v; want a minute from now", at, ok)
+	}
+	if at, ok := s.Expires("rooms/r1"); !ok || !at.IsZero() {
+		t.Errorf("Expires of a value kept forever = %v, %v; want the zero time", at, ok)
+	}
+	for _, key := range []string{"rooms/r1/likes", "absent"} {
+		if at, ok := s.Expires(key); ok {
+			t.Errorf("Expires(%s) = %v, true; want no value", key, at)
+		}
+	}
+	c.Advance(time.Minute)
+	if at, ok := s.Expires("dedupe#1"); ok {
+		t.Errorf("Expires of an expired value = %v, true", at)
+	}
+	if got := s.TotalCalls(); got != 3 {
+		t.Errorf("TotalCalls = %d, want the 3 calls made; Expires is not one", got)
+	}
+}
+
+func TestTotalCallsCountsEveryMethod(t *testing.T) {
+	s := memstore.New(nil)
+	s.SetFaults(memstore.FailCalls("", 0, store.ErrUnavailable, "Get"))
+	_, _, _ = s.Get(ctx, "k")
+	_, _ = s.Add(ctx, "n", 1)
+	_, _ = s.Counter(ctx, "n")
+	_, _ = s.Delete(ctx, "k")
+	if got := s.TotalCalls(); got != 4 {
+		t.Fatalf("TotalCalls = %d, want 4, the failed Get included", got)
+	}
+}
