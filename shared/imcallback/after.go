@@ -14,10 +14,10 @@ import (
 // client can send BUY_GOODS at will, so purchase XP comes only from purchases the server attests
 // (live.KindPurchase), never from a message.
 const (
-	EventBuy      = "BUY_GOODS"
-	EventCoupon   = "USE_COUPON"
-	EventFollow   = "ATTENTION"
-	EventUnfollow = "CANCELATTENTION"
+	EventBuy      = live.EventBuyGoods
+	EventCoupon   = live.EventUseCoupon
+	EventFollow   = live.EventFollow
+	EventUnfollow = live.EventUnfollow
 )
 
 // afterSendMsg counts a delivered chat message in the room's statistics and publishes the

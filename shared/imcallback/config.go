@@ -7,6 +7,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/uriba-live/uriba/shared/live"
+
 	"github.com/uriba-live/uriba/shared/tim"
 )
 
@@ -25,7 +27,7 @@ const (
 
 // Defaults of Config.
 const (
-	DefaultLikeEvent          = "LIKE"
+	DefaultLikeEvent          = live.EventLike
 	DefaultIOBudget           = 100 * time.Millisecond
 	DefaultMaxBody            = 64 << 10
 	DefaultMaxLikesPerMessage = 100
@@ -35,7 +37,7 @@ const (
 )
 
 // DefaultServerOnlyEvents are the custom message events only the server may send.
-var DefaultServerOnlyEvents = []string{"SEND_GIFT", "LEVEL_UP", "NEW_GIFT", "LIVE_ENDED"}
+var DefaultServerOnlyEvents = live.ServerEvents()
 
 // Config configures a Handler. Zero values take the defaults above.
 type Config struct {

@@ -33,7 +33,7 @@ const CodeUndeliverable = "level_effect_undeliverable"
 var ErrUndeliverable = &live.Error{Code: CodeUndeliverable, Message: "The level-up cannot be delivered."}
 
 // LevelUpEvent is the Data of the custom message that announces a level-up.
-const LevelUpEvent = "LEVEL_UP"
+const LevelUpEvent = live.EventLevelUp
 
 // LevelUp is the Ext of a LEVEL_UP message, as JSON.
 type LevelUp struct {

@@ -25,13 +25,6 @@ const (
 	MaxQuantity = 1_000_000
 )
 
-// Custom message events the server sends to a room (TIMCustomElem Data).
-const (
-	EventSendGift = "SEND_GIFT"
-	EventNewGift  = "NEW_GIFT"
-	EventBuyGoods = "BUY_GOODS"
-)
-
 // Gift is an item of the gift catalog: what a viewer can send to a room for coins.
 type Gift struct {
 	GiftID string `json:"giftId"`

@@ -19,7 +19,7 @@ import (
 
 // LiveEndedEvent is the custom message that tells a room its live has ended. Its Ext is the
 // room's summary numbers as JSON.
-const LiveEndedEvent = "LIVE_ENDED"
+const LiveEndedEvent = live.EventLiveEnded
 
 // destroyPrefix keeps the rooms whose group is to be destroyed: "groupdestroy#{id}" holds the
 // time, and "groupdestroys/{t}.{id}" lists it by time.
