@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/uriba-live/uriba/shared/backoff"
+
 	"github.com/uriba-live/uriba/shared/live"
 	"github.com/uriba-live/uriba/shared/queue"
 )
@@ -109,17 +111,7 @@ func (p *Publisher) now() time.Time {
 }
 
 func (p *Publisher) sleep(ctx context.Context, d time.Duration) error {
-	if p.Sleep != nil {
-		return p.Sleep(ctx, d)
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return backoff.Policy{Sleep: p.Sleep}.Wait(ctx, d)
 }
 
 func (p *Publisher) logger() *slog.Logger {

@@ -5,7 +5,10 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"time"
+
+	"github.com/uriba-live/uriba/shared/backoff"
 
 	"github.com/uriba-live/uriba/shared/live"
 )
@@ -242,9 +245,9 @@ func (s *Service) lease(ctx context.Context, roomID string) (release func(), err
 	_, _ = rand.Read(token[:])
 	value := []byte(hex.EncodeToString(token[:]))
 	key := leaseKey(roomID)
-	deadline := time.Now().Add(s.wait)
-	delay := 5 * time.Millisecond
+	wait := backoff.Policy{Attempts: math.MaxInt, Base: 5 * time.Millisecond, Max: 200 * time.Millisecond, Budget: s.wait}.Start()
 	for {
+		wait.Attempt()
 		created, err := s.kv.PutIfAbsent(ctx, key, value, s.ttl)
 		if err != nil {
 			return nil, err
@@ -257,14 +260,12 @@ func (s *Service) lease(ctx context.Context, roomID string) (release func(), err
 				})
 			}, nil
 		}
-		if time.Now().Add(delay).After(deadline) {
+		delay, ok := wait.Next()
+		if !ok {
 			return nil, live.Errorf(live.EConflict, "Another change to room %q is in progress; try again.", roomID)
 		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(delay):
+		if err := wait.Wait(ctx, delay); err != nil {
+			return nil, err
 		}
-		delay = min(2*delay, 200*time.Millisecond)
 	}
 }
