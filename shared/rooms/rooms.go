@@ -38,22 +38,8 @@ import (
 	"github.com/uriba-live/uriba/shared/tim"
 )
 
-// KV is the part of the store the service uses. store.KV has these methods with these
-// signatures.
-type KV interface {
-	// Get returns the value of key and true, or false when there is none.
-	Get(ctx context.Context, key string) (value []byte, ok bool, err error)
-	// Put stores value under key, replacing any record; ttl 0 keeps it forever.
-	Put(ctx context.Context, key string, value []byte, ttl time.Duration) error
-	// PutIfAbsent stores value under key unless the key holds a record, and reports whether it did.
-	PutIfAbsent(ctx context.Context, key string, value []byte, ttl time.Duration) (created bool, err error)
-	// CompareAndSwap replaces the value old of key with new, and reports whether it did.
-	CompareAndSwap(ctx context.Context, key string, old, new []byte, ttl time.Duration) (swapped bool, err error)
-	// Delete removes key and reports whether it held a record.
-	Delete(ctx context.Context, key string) (existed bool, err error)
-	// Scan lists the records of the directory dir after the key after, at most limit of them.
-	Scan(ctx context.Context, dir, after string, limit int) ([]store.Item, error)
-}
+// KV is the part of the store the service uses: value records.
+type KV = store.Values
 
 // IM is the part of Tencent IM the service uses. *tim.Client implements it.
 type IM interface {

@@ -58,10 +58,16 @@ const (
 	MaxScan = 1000
 )
 
-// KV is the key-value port. Every method fails with an *Error (see ErrUnavailable, ErrInvalid,
-// ErrWrongKind and ErrFailed); a context that ends before the store answers yields ErrUnavailable
-// wrapping the context's error.
+// KV is the key-value port: values and counters. Every method fails with an *Error (see
+// ErrUnavailable, ErrInvalid, ErrWrongKind and ErrFailed); a context that ends before the store
+// answers yields ErrUnavailable wrapping the context's error.
 type KV interface {
+	Values
+	Counters
+}
+
+// Values are the port's methods on value records. A service that needs only these takes Values.
+type Values interface {
 	// Get returns the value of key and true, or false when the key holds no value or an expired
 	// one. The returned slice belongs to the caller.
 	Get(ctx context.Context, key string) (value []byte, ok bool, err error)
@@ -84,6 +90,15 @@ type KV interface {
 	// expired value does not count).
 	Delete(ctx context.Context, key string) (existed bool, err error)
 
+	// Scan lists the records of the directory dir, which ends with '/': those named after the
+	// key after (or from the first, when after is ""), at most limit (1 to MaxScan) of them, in
+	// byte order of their keys. Expired values are skipped. Pass the last key of a page as after
+	// to get the next page; a page shorter than limit is the last.
+	Scan(ctx context.Context, dir, after string, limit int) ([]Item, error)
+}
+
+// Counters are the port's methods on counter records.
+type Counters interface {
 	// Add adds delta to the counter key, creating it at 0 first, and returns the new count. It
 	// fails with ErrInvalid, changing nothing, when the count would leave the int64 range.
 	Add(ctx context.Context, key string, delta int64) (int64, error)
@@ -98,12 +113,6 @@ type KV interface {
 	// AddMany adds each delta to its counter, as Add does, in as few round trips as the backend
 	// allows. It is not atomic across keys: when it fails, some deltas may have been applied.
 	AddMany(ctx context.Context, deltas map[string]int64) error
-
-	// Scan lists the records of the directory dir, which ends with '/': those named after the
-	// key after (or from the first, when after is ""), at most limit (1 to MaxScan) of them, in
-	// byte order of their keys. Expired values are skipped. Pass the last key of a page as after
-	// to get the next page; a page shorter than limit is the last.
-	Scan(ctx context.Context, dir, after string, limit int) ([]Item, error)
 }
 
 // Item is one record listed by Scan.
