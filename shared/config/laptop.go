@@ -29,7 +29,7 @@ type Laptop struct {
 // laptopStreaming are the development defaults of the streaming settings and Cloud API access.
 var laptopStreaming = map[string]string{
 	"STREAM_PUSH_DOMAIN": "push.uriba.localhost", "STREAM_PLAY_DOMAIN": "play.uriba.localhost", "STREAM_APP": "live",
-	"TENCENTCLOUD_SECRET_ID": "AKIDuribadevelopment", "TENCENTCLOUD_REGION": "ap-singapore",
+	"CLOUDAPI_SECRET_ID": "AKIDuribadevelopment", "CLOUDAPI_REGION": "ap-singapore",
 }
 
 // RealIM reports whether getenv names a real Tencent IM (IM_BASE_URL is set), so that no IM
@@ -49,7 +49,7 @@ func (d Laptop) WithDefaults(getenv func(string) string) (func(string) string, [
 		defaults[k] = v
 	}
 	defaults["CLOUDAPI_BASE_URL"] = d.CloudAPIBaseURL
-	for i, name := range []string{"STREAM_PUSH_KEY", "STREAM_PLAY_KEY", "STREAM_CALLBACK_KEY", "TENCENTCLOUD_SECRET_KEY"} {
+	for i, name := range []string{"STREAM_PUSH_KEY", "STREAM_PLAY_KEY", "STREAM_CALLBACK_KEY", "CLOUDAPI_SECRET_KEY"} {
 		if getenv(name) == "" && d.StreamKeys[i] != "" {
 			defaults[name] = d.StreamKeys[i]
 			generated = append(generated, name)
