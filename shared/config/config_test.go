@@ -104,14 +104,51 @@ func TestStore(t *testing.T) {
 func TestCloudAPIAcceptsSCFRoleCredentials(t *testing.T) {
 	l := NewLoader(env(nil))
 	l.CloudAPI("invokes levelupdater")
-	if err := l.Err(); err == nil || !strings.Contains(err.Error(), "TENCENTCLOUD_SECRET_ID") || !strings.Contains(err.Error(), "TENCENTCLOUD_REGION") {
+	if err := l.Err(); err == nil || !strings.Contains(err.Error(), "CLOUDAPI_SECRET_ID") || !strings.Contains(err.Error(), "CLOUDAPI_REGION") {
 		t.Fatalf("err %v", err)
 	}
 	l = NewLoader(env(map[string]string{"TENCENTCLOUD_SECRETID": "id", "TENCENTCLOUD_SECRETKEY": "key", "TENCENTCLOUD_SESSIONTOKEN": "tok",
-		"TENCENTCLOUD_REGION": "ap-singapore"}))
+		"CLOUDAPI_REGION": "ap-singapore"}))
 	c := l.CloudAPI("invokes levelupdater")
-	if l.Err() != nil || c.SecretID != "id" || c.SecretKey.Reveal() != "key" || c.Token.Reveal() != "tok" || c.BaseURL != "" {
+	if l.Err() != nil || c.SecretID != "id" || c.SecretKey.Reveal() != "key" || c.Token.Reveal() != "tok" || c.Region != "ap-singapore" || c.BaseURL != "" {
 		t.Errorf("role credentials: %+v, %v", c, l.Err())
+	}
+}
+
+func TestCloudAPIKeyOfItsOwnIsNotMixedWithTheRoles(t *testing.T) {
+	role := map[string]string{"TENCENTCLOUD_SECRETID": "role-id", "TENCENTCLOUD_SECRETKEY": "role-key", "TENCENTCLOUD_SESSIONTOKEN": "role-token"}
+	with := func(extra map[string]string) map[string]string {
+		m := map[string]string{}
+		for k, v := range role {
+			m[k] = v
+		}
+		for k, v := range extra {
+			m[k] = v
+		}
+		return m
+	}
+	for name, tc := range map[string]struct {
+		env            map[string]string
+		id, key, token string
+		region         string
+	}{
+		"own key": {with(map[string]string{"CLOUDAPI_SECRET_ID": "own-id", "CLOUDAPI_SECRET_KEY": "own-key", "CLOUDAPI_REGION": "ap-tokyo"}),
+			"own-id", "own-key", "", "ap-tokyo"},
+		"earlier names": {with(map[string]string{"TENCENTCLOUD_SECRET_ID": "old-id", "TENCENTCLOUD_SECRET_KEY": "old-key", "TENCENTCLOUD_REGION": "ap-seoul"}),
+			"old-id", "old-key", "", "ap-seoul"},
+		"new names win": {with(map[string]string{"CLOUDAPI_SECRET_ID": "own-id", "CLOUDAPI_SECRET_KEY": "own-key", "CLOUDAPI_REGION": "ap-tokyo",
+			"TENCENTCLOUD_SECRET_ID": "old-id", "TENCENTCLOUD_SECRET_KEY": "old-key", "TENCENTCLOUD_REGION": "ap-seoul"}),
+			"own-id", "own-key", "", "ap-tokyo"},
+	} {
+		l := NewLoader(env(tc.env))
+		c := l.CloudAPI("drops streams")
+		if l.Err() != nil || c.SecretID != tc.id || c.SecretKey.Reveal() != tc.key || c.Token.Reveal() != tc.token || c.Region != tc.region {
+			t.Errorf("%s: %+v (token %q), %v", name, c, c.Token.Reveal(), l.Err())
+		}
+	}
+	l := NewLoader(env(map[string]string{"CLOUDAPI_SECRET_ID": "own-id", "CLOUDAPI_REGION": "ap-tokyo", "TENCENTCLOUD_SECRETKEY": "role-key"}))
+	if l.CloudAPI("drops streams"); l.Err() == nil || !strings.Contains(l.Err().Error(), "CLOUDAPI_SECRET_KEY") {
+		t.Errorf("a key ID without its secret was accepted: %v", l.Err())
 	}
 }
 
@@ -122,8 +159,8 @@ func TestActivityQueue(t *testing.T) {
 			t.Errorf("%s: %+v %v", raw, q, l.Err())
 		}
 	}
-	l := NewLoader(env(map[string]string{"ACTIVITY_QUEUE": "scf", "TENCENTCLOUD_SECRET_ID": "id", "TENCENTCLOUD_SECRET_KEY": "k",
-		"TENCENTCLOUD_REGION": "ap-tokyo", "LEVELUPDATER_FUNCTION": "uriba-prod-levelupdater"}))
+	l := NewLoader(env(map[string]string{"ACTIVITY_QUEUE": "scf", "CLOUDAPI_SECRET_ID": "id", "CLOUDAPI_SECRET_KEY": "k",
+		"CLOUDAPI_REGION": "ap-tokyo", "LEVELUPDATER_FUNCTION": "uriba-prod-levelupdater"}))
 	if q := l.ActivityQueue(); q.Kind != "scf" || q.Function != "uriba-prod-levelupdater" || q.Namespace != "default" || q.API.Region != "ap-tokyo" || l.Err() != nil {
 		t.Errorf("scf: %+v %v", q, l.Err())
 	}

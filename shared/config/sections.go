@@ -194,26 +194,36 @@ type CloudAPI struct {
 	BaseURL string
 }
 
-// CloudAPI reads TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY, TENCENTCLOUD_REGION and
-// CLOUDAPI_BASE_URL, accepting the names SCF gives a function's role credentials
-// (TENCENTCLOUD_SECRETID, TENCENTCLOUD_SECRETKEY, TENCENTCLOUD_SESSIONTOKEN) as well. purpose
-// says what the access is for, in problems.
+// CloudAPI reads the Cloud API access: CLOUDAPI_SECRET_ID and CLOUDAPI_SECRET_KEY (a permanent
+// key), CLOUDAPI_REGION and CLOUDAPI_BASE_URL. Without a key of its own, a function uses the
+// temporary credentials SCF gives its execution role (TENCENTCLOUD_SECRETID,
+// TENCENTCLOUD_SECRETKEY, TENCENTCLOUD_SESSIONTOKEN). The earlier names TENCENTCLOUD_SECRET_ID,
+// TENCENTCLOUD_SECRET_KEY and TENCENTCLOUD_REGION are still accepted, but Tencent reserves the
+// TENCENTCLOUD_ prefix for its own variables, so new deployments should not set them. A key and
+// its secret are always taken from the same pair of names, and a session token only with the
+// role's credentials. purpose says what the access is for, in problems.
 func (l *Loader) CloudAPI(purpose string) CloudAPI {
 	c := CloudAPI{
-		SecretID:  l.String("TENCENTCLOUD_SECRET_ID", l.String("TENCENTCLOUD_SECRETID", "")),
-		SecretKey: l.Secret("TENCENTCLOUD_SECRET_KEY", "", false),
-		Token:     l.Secret("TENCENTCLOUD_SESSIONTOKEN", "", false),
-		Region:    l.String("TENCENTCLOUD_REGION", ""),
-		BaseURL:   l.String("CLOUDAPI_BASE_URL", ""),
+		Region:  l.String("CLOUDAPI_REGION", l.String("TENCENTCLOUD_REGION", "")),
+		BaseURL: l.String("CLOUDAPI_BASE_URL", ""),
 	}
-	if c.SecretKey == "" {
+	switch {
+	case l.String("CLOUDAPI_SECRET_ID", "") != "":
+		c.SecretID = l.String("CLOUDAPI_SECRET_ID", "")
+		c.SecretKey = l.Secret("CLOUDAPI_SECRET_KEY", "", false)
+	case l.String("TENCENTCLOUD_SECRET_ID", "") != "":
+		c.SecretID = l.String("TENCENTCLOUD_SECRET_ID", "")
+		c.SecretKey = l.Secret("TENCENTCLOUD_SECRET_KEY", "", false)
+	default:
+		c.SecretID = l.String("TENCENTCLOUD_SECRETID", "")
 		c.SecretKey = l.Secret("TENCENTCLOUD_SECRETKEY", "", false)
+		c.Token = l.Secret("TENCENTCLOUD_SESSIONTOKEN", "", false)
 	}
 	if c.SecretID == "" || c.SecretKey == "" {
-		l.Problemf("TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY must be set: they hold the Cloud API key that %s.", purpose)
+		l.Problemf("CLOUDAPI_SECRET_ID and CLOUDAPI_SECRET_KEY are not set, and no execution role gives the function credentials: they must hold the Cloud API key that %s.", purpose)
 	}
 	if c.Region == "" {
-		l.Problemf("TENCENTCLOUD_REGION is not set: it must hold the region where %s, such as ap-singapore.", purpose)
+		l.Problemf("CLOUDAPI_REGION is not set: it must hold the region where %s, such as ap-singapore.", purpose)
 	}
 	if c.BaseURL != "" {
 		if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
@@ -349,7 +359,7 @@ type Laptop struct {
 // laptopStreaming are the development defaults of the streaming settings and Cloud API access.
 var laptopStreaming = map[string]string{
 	"STREAM_PUSH_DOMAIN": "push.uriba.localhost", "STREAM_PLAY_DOMAIN": "play.uriba.localhost", "STREAM_APP": "live",
-	"TENCENTCLOUD_SECRET_ID": "AKIDuribadevelopment", "TENCENTCLOUD_REGION": "ap-singapore",
+	"CLOUDAPI_SECRET_ID": "AKIDuribadevelopment", "CLOUDAPI_REGION": "ap-singapore",
 }
 
 // RealIM reports whether getenv names a real Tencent IM (IM_BASE_URL is set), so that no IM
@@ -369,7 +379,7 @@ func (d Laptop) WithDefaults(getenv func(string) string) (func(string) string, [
 		defaults[k] = v
 	}
 	defaults["CLOUDAPI_BASE_URL"] = d.CloudAPIBaseURL
-	for i, name := range []string{"STREAM_PUSH_KEY", "STREAM_PLAY_KEY", "STREAM_CALLBACK_KEY", "TENCENTCLOUD_SECRET_KEY"} {
+	for i, name := range []string{"STREAM_PUSH_KEY", "STREAM_PLAY_KEY", "STREAM_CALLBACK_KEY", "CLOUDAPI_SECRET_KEY"} {
 		if getenv(name) == "" && d.StreamKeys[i] != "" {
 			defaults[name] = d.StreamKeys[i]
 			generated = append(generated, name)

@@ -8,10 +8,12 @@ package function
 import (
 	"context"
 	"log/slog"
+	"os"
 
 	"github.com/uriba-live/uriba/shared/config"
 	"github.com/uriba-live/uriba/shared/platform"
 	"github.com/uriba-live/uriba/shared/queue"
+	"github.com/uriba-live/uriba/shared/secrets"
 	"github.com/uriba-live/uriba/shared/store"
 	"github.com/uriba-live/uriba/shared/tim"
 )
@@ -57,10 +59,16 @@ type Deps struct {
 }
 
 // Main is the whole of a function's main: it runs def on the platform the environment names,
-// with settings read from the process's environment. Outside a laptop (on Lambda and SCF),
-// settings that are only safe on a laptop are refused at start-up.
+// with settings read from the process's environment. A setting passed as the name of an SSM
+// parameter (NAME_PARAMETER, on Lambda) is read from Parameter Store first, through the
+// Parameters and Secrets extension. Outside a laptop (on Lambda and SCF), settings that are only
+// safe on a laptop are refused at start-up.
 func Main(def Definition) {
 	platform.Main(def.Name, func(ctx context.Context, getenv func(string) string, logger *slog.Logger) (platform.Function, func(), error) {
+		getenv, err := secrets.Resolve(ctx, os.Environ(), getenv)
+		if err != nil {
+			return platform.Function{}, nil, err
+		}
 		env := config.NewLoader(getenv)
 		env.Local = platform.Detect(getenv) == platform.Local
 		return def.Build(ctx, env, Deps{Logger: logger})
