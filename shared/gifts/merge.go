@@ -59,10 +59,23 @@ func (s *Service) flushLater(ctx context.Context, roomID string, sec int64) {
 // maxFlushRounds bounds the seconds one flush waits for budget.
 const maxFlushRounds = 3
 
+// flushLease bounds how long a flush that stopped halfway keeps others from flushing the room.
+const flushLease = 10 * time.Second
+
 // Flush announces the gifts waiting in the room's merge queue, in merged SEND_GIFT messages
 // within the room's budget for them, and returns how many gifts it announced. What does not fit
 // waits for the next flush.
+//
+// One flush runs in a room at a time (a store lease of flushLease): flushes that overlapped would
+// announce the same queued gifts twice. A flush that finds the lease held returns at once; the
+// holder rescans the queue each round, and Reconcile flushes what is left.
 func (s *Service) Flush(ctx context.Context, roomID string) (int, error) {
+	lease := "giftflushing#" + store.EscapeID(roomID)
+	won, err := s.kv.PutIfAbsent(ctx, lease, []byte{'1'}, flushLease)
+	if err != nil || !won {
+		return 0, err
+	}
+	defer func() { _, _ = s.kv.Delete(context.WithoutCancel(ctx), lease) }()
 	done := 0
 	for round := 0; round < maxFlushRounds; round++ {
 		items, err := s.kv.Scan(ctx, mergeDir(roomID), "", store.MaxScan)
