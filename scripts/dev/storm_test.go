@@ -49,6 +49,7 @@ func TestMeasureAGiftStorm(t *testing.T) {
 	events := roomEvents(t, watcher, "room-storm")
 	senders := make([]viewer, viewers)
 	for i := range senders {
+		time.Sleep(15 * time.Millisecond) // IM imports at most 100 accounts a second
 		senders[i] = newViewer(t, base, key, fmt.Sprintf("storm-%03d", i))
 		h := map[string]string{"Authorization": "Bearer " + key, "Idempotency-Key": "top-up-" + senders[i].id}
 		if status, code := request(t, base, "POST", "/v1/users/"+senders[i].id+"/coins", fmt.Sprintf(`{"amount":%d}`, topUp), h); status != 200 {
@@ -205,6 +206,7 @@ func TestMeasureALikeStorm(t *testing.T) {
 	}()
 	likers := make([]viewer, viewers)
 	for i := range likers {
+		time.Sleep(15 * time.Millisecond) // IM imports at most 100 accounts a second
 		likers[i] = newViewer(t, base, key, fmt.Sprintf("liker-%03d", i))
 		if status, body := likers[i].post(t, "/standin/groups/room-likestorm/members", ""); status != 200 {
 			t.Fatalf("join: %d %s", status, body)
