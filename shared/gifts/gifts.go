@@ -20,7 +20,8 @@
 // A billed gift is announced with SEND_GIFT from the viewer's account at High priority, with an
 // IM Random derived from the operation's ID, so that a repeat IM receives within five minutes is
 // discarded. When IM does not take it, the coins are refunded and the operation may be repeated
-// with the same key, which bills it again. Reconcile finishes the operations a crash left halfway.
+// with the same key, which bills it again. Reconcile finishes the gifts a crash left halfway; a
+// gift request runs it for its room at most once a minute in each process.
 //
 // # Store layout
 //
@@ -28,7 +29,8 @@
 // ledger (one record per billed gift); "topup#{user}#{op}" a top-up; "purchase#{orderId}" a
 // purchase; "combo#{room}#{user}#{gift}" a viewer's current combo; "giftrate#{room}#{second}" and
 // "giftmergerate#{room}#{second}" the room's message budget; "giftmerge/{room}/{op}" the gifts
-// waiting to be announced merged. IDs pass through store.EscapeID.
+// waiting to be announced merged; "giftpending/{room}/{t}.{op}" the gifts whose request may not
+// have finished (see Reconcile). IDs pass through store.EscapeID.
 package gifts
 
 import (
@@ -93,6 +95,10 @@ type Config struct {
 	// MessagesPerSecond is the budget of gift messages per room and second, at least 2;
 	// DefaultMessagesPerSecond when zero. Past it gifts are announced merged.
 	MessagesPerSecond int
+	// ReconcileAfter is how long a gift's request must have been gone before a later gift
+	// request in the same room finishes the gift (see Reconcile); DefaultReconcileAfter when
+	// zero, never when negative.
+	ReconcileAfter time.Duration
 	// Now tells the time; time.Now when nil.
 	Now func() time.Time
 	// Logger receives what callers do not see; nil discards it.
@@ -113,6 +119,7 @@ type Service struct {
 	// individual is how many gifts a second a room announces one by one; merged how many
 	// merged messages. Together they are the budget.
 	individual, merged int64
+	rec                reconciler
 }
 
 // New returns a Service.
@@ -134,6 +141,9 @@ func New(kv store.KV, im IM, rs Rooms, activities queue.Publisher, cfg Config) (
 	}
 	if cfg.Admin == "" {
 		cfg.Admin = live.DefaultAdmin
+	}
+	if cfg.ReconcileAfter == 0 {
+		cfg.ReconcileAfter = DefaultReconcileAfter
 	}
 	s := &Service{kv: kv, im: im, rooms: rs, sales: roomstats.NewSales(kv), activities: activities, cfg: cfg, now: cfg.Now, log: cfg.Logger}
 	if s.now == nil {

@@ -20,6 +20,8 @@ type mergeItem struct {
 	Gift   live.Gift `json:"gift"`
 	Count  int64     `json:"count"`
 	Combo  int64     `json:"combo"`
+	// Mark is the gift's entry in the room's pending index, removed once the gift is announced.
+	Mark string `json:"mark,omitempty"`
 }
 
 // MergedExt is the Ext of a merged SEND_GIFT, sent from the admin when a room's gift message
@@ -57,10 +59,23 @@ func (s *Service) flushLater(ctx context.Context, roomID string, sec int64) {
 // maxFlushRounds bounds the seconds one flush waits for budget.
 const maxFlushRounds = 3
 
+// flushLease bounds how long a flush that stopped halfway keeps others from flushing the room.
+const flushLease = 10 * time.Second
+
 // Flush announces the gifts waiting in the room's merge queue, in merged SEND_GIFT messages
 // within the room's budget for them, and returns how many gifts it announced. What does not fit
 // waits for the next flush.
+//
+// One flush runs in a room at a time (a store lease of flushLease): flushes that overlapped would
+// announce the same queued gifts twice. A flush that finds the lease held returns at once; the
+// holder rescans the queue each round, and Reconcile flushes what is left.
 func (s *Service) Flush(ctx context.Context, roomID string) (int, error) {
+	lease := "giftflushing#" + store.EscapeID(roomID)
+	won, err := s.kv.PutIfAbsent(ctx, lease, []byte{'1'}, flushLease)
+	if err != nil || !won {
+		return 0, err
+	}
+	defer func() { _, _ = s.kv.Delete(context.WithoutCancel(ctx), lease) }()
 	done := 0
 	for round := 0; round < maxFlushRounds; round++ {
 		items, err := s.kv.Scan(ctx, mergeDir(roomID), "", store.MaxScan)
@@ -90,6 +105,9 @@ func (s *Service) Flush(ctx context.Context, roomID string) (int, error) {
 					return done, err
 				}
 			}
+			for _, mark := range b.marks {
+				s.unmark(ctx, mark)
+			}
 			done += len(b.ops)
 		}
 		if len(items) < store.MaxScan && done > 0 && len(batches) <= int(s.merged) {
@@ -112,6 +130,7 @@ func (s *Service) Flush(ctx context.Context, roomID string) (int, error) {
 type mergeBatch struct {
 	gifts []sendGiftExt
 	ops   []string
+	marks []string
 }
 
 // mergeBatches groups queued gifts by sender and gift, adding their counts, into messages of at
@@ -120,7 +139,7 @@ func mergeBatches(items []store.Item) []mergeBatch {
 	type key struct{ user, gift string }
 	index := map[key]int{}
 	var entries []sendGiftExt
-	var ops [][]string
+	var ops, marks [][]string
 	for _, it := range items {
 		var m mergeItem
 		if it.Counter || json.Unmarshal(it.Value, &m) != nil {
@@ -134,104 +153,27 @@ func mergeBatches(items []store.Item) []mergeBatch {
 			entries = append(entries, sendGiftExt{GiftID: m.Gift.GiftID, Name: m.Gift.Name, Price: m.Gift.Price,
 				ImageURL: m.Gift.ImageURL, AnimationURL: m.Gift.AnimationURL, UserID: m.UserID})
 			ops = append(ops, nil)
+			marks = append(marks, nil)
 		}
 		entries[i].Count += m.Count
 		entries[i].Combo = max(entries[i].Combo, m.Combo)
 		ops[i] = append(ops[i], m.Op)
+		if m.Mark != "" {
+			marks[i] = append(marks[i], m.Mark)
+		}
 	}
 	var out []mergeBatch
 	for start := 0; start < len(entries); start += MaxMergedItems {
 		end := min(start+MaxMergedItems, len(entries))
 		b := mergeBatch{gifts: entries[start:end]}
-		for _, o := range ops[start:end] {
-			b.ops = append(b.ops, o...)
+		for i := start; i < end; i++ {
+			b.ops = append(b.ops, ops[i]...)
+			b.marks = append(b.marks, marks[i]...)
 		}
 		slices.Sort(b.ops)
 		out = append(out, b)
 	}
 	return out
-}
-
-// Reconciled is what Reconcile did.
-type Reconciled struct {
-	// Delivered counts the gifts announced, Refunded those refunded, Declined those found not
-	// charged.
-	Delivered, Refunded, Declined int
-	// Merged counts the gifts announced from the merge queue.
-	Merged int
-}
-
-// Reconcile finishes the gifts of a room that a crashed or cut-off request left halfway and that
-// are older than olderThan: a gift recorded but not billed is billed when its debit reached the
-// wallet and declined otherwise; a billed gift is announced, or refunded when IM does not take
-// it; the merge queue is flushed. Nothing is ever charged and lost.
-func (s *Service) Reconcile(ctx context.Context, roomID string, olderThan time.Duration) (Reconciled, error) {
-	var out Reconciled
-	cutoff := s.clock().Add(-olderThan)
-	after := ""
-	for {
-		items, err := s.kv.Scan(ctx, ledgerDir(roomID), after, store.MaxScan)
-		if err != nil {
-			return out, err
-		}
-		for _, it := range items {
-			var rec giftOp
-			if it.Counter || json.Unmarshal(it.Value, &rec) != nil || rec.At.After(cutoff) {
-				continue
-			}
-			op := strings.TrimPrefix(it.Key, ledgerDir(roomID))
-			switch rec.State {
-			case stateAccepted:
-				pending, balance, err := s.pendingIn(ctx, rec.UserID, walletOp(op, rec.Attempt))
-				if err != nil {
-					return out, err
-				}
-				next := rec
-				next.State = stateDeclined
-				if pending {
-					next.State, next.Balance, next.Combo = stateBilled, balance, 1
-				}
-				if err := s.move(ctx, op, rec, it.Value, next); err != nil {
-					return out, err
-				}
-				if !pending {
-					out.Declined++
-					continue
-				}
-				rec, it.Value = next, mustJSON(next)
-				fallthrough
-			case stateBilled:
-				got, _ := s.advance(ctx, op, rec, it.Value)
-				if got.GiftID != "" {
-					out.Delivered++
-				} else {
-					out.Refunded++
-				}
-			}
-		}
-		if len(items) < store.MaxScan {
-			break
-		}
-		after = items[len(items)-1].Key
-	}
-	n, err := s.Flush(ctx, roomID)
-	out.Merged = n
-	return out, err
-}
-
-// move records a change of state found by Reconcile.
-func (s *Service) move(ctx context.Context, op string, from giftOp, raw []byte, to giftOp) error {
-	b := mustJSON(to)
-	swapped, err := s.kv.CompareAndSwap(ctx, ledgerKey(from.RoomID, op), raw, b, 0)
-	if err == nil && swapped {
-		s.afterMove(ctx, op, from, to)
-	}
-	return err
-}
-
-func mustJSON(v any) []byte {
-	b, _ := json.Marshal(v)
-	return b
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -67,6 +67,12 @@ type giftOp struct {
 	At      time.Time `json:"at"`
 }
 
+// atRest reports whether the operation can move no more coins by itself: announced on its own,
+// declined or refunded. A queued gift is at rest once its merged message is sent.
+func (o giftOp) atRest() bool {
+	return o.State == stateDelivered || o.State == stateDeclined || o.State == stateRefunded
+}
+
 // charged reports whether the operation holds coins in the ledger.
 func (o giftOp) charged() bool {
 	return o.State == stateBilled || o.State == stateDelivered || o.State == stateQueued
@@ -136,52 +142,69 @@ func (s *Service) Send(ctx context.Context, p SendParams) (Sent, error) {
 			return Sent{}, live.Errorf(live.EIdempotencyReuse, "This Idempotency-Key sent another gift; use a new key for a new gift.")
 		}
 	}
-	return s.advance(ctx, op, rec, raw)
+	if rec.State == stateDelivered || rec.State == stateQueued {
+		return rec.sent(), nil
+	}
+	// The gift is listed as pending before any coin moves, so that Reconcile finds it when this
+	// request stops halfway.
+	mark, err := s.mark(ctx, p.RoomID, op)
+	if err != nil {
+		return Sent{}, err
+	}
+	sent, last, err := s.advance(ctx, op, rec, raw, mark)
+	if last.atRest() {
+		s.unmark(ctx, mark)
+	}
+	s.maybeReconcile(ctx, p.RoomID)
+	return sent, err
 }
 
-// advance takes a gift operation from the state it is in to its end.
-func (s *Service) advance(ctx context.Context, op string, rec giftOp, raw []byte) (Sent, error) {
+// advance takes a gift operation from the state it is in to its end, and returns the last state
+// it found recorded. mark is the gift's entry in the pending index, which a merged gift keeps
+// until it is announced.
+func (s *Service) advance(ctx context.Context, op string, rec giftOp, raw []byte, mark string) (Sent, giftOp, error) {
 	for range 5 {
 		var next giftOp
 		var err error
 		switch rec.State {
 		case stateDelivered, stateQueued:
-			return rec.sent(), nil
+			return rec.sent(), rec, nil
 		case stateAccepted, stateDeclined, stateRefunded:
 			next, err = s.bill(ctx, op, rec)
 		case stateBilled:
-			next, err = s.deliver(ctx, op, rec)
+			next, err = s.deliver(ctx, op, rec, mark)
 		default:
-			return Sent{}, errors.New("gifts: unknown gift state " + rec.State)
+			return Sent{}, rec, errors.New("gifts: unknown gift state " + rec.State)
 		}
 		if next.State == "" {
-			return Sent{}, err
+			return Sent{}, rec, err
 		}
 		b, merr := json.Marshal(next)
 		if merr != nil {
-			return Sent{}, merr
+			return Sent{}, rec, merr
 		}
 		swapped, serr := s.kv.CompareAndSwap(ctx, ledgerKey(rec.RoomID, op), raw, b, 0)
 		if serr != nil {
-			return Sent{}, serr
+			return Sent{}, rec, serr
 		}
 		if !swapped {
 			// A repeat of the same request moved the record on: follow it.
-			if rec, raw, serr = s.loadOp(ctx, rec.RoomID, op); serr != nil {
-				return Sent{}, serr
+			var lerr error
+			if rec, raw, lerr = s.loadOp(ctx, rec.RoomID, op); lerr != nil {
+				return Sent{}, giftOp{}, lerr
 			}
 			if err != nil {
-				return Sent{}, err
+				return Sent{}, rec, err
 			}
 			continue
 		}
 		s.afterMove(ctx, op, rec, next)
 		if err != nil {
-			return Sent{}, err
+			return Sent{}, next, err
 		}
 		rec, raw = next, b
 	}
-	return Sent{}, live.Errorf(live.EConflict, "The gift is being sent by another request with the same Idempotency-Key; retry.")
+	return Sent{}, rec, live.Errorf(live.EConflict, "The gift is being sent by another request with the same Idempotency-Key; retry.")
 }
 
 // afterMove does what follows a recorded change of state: the wallet operations the record now
@@ -233,11 +256,11 @@ func (s *Service) bill(ctx context.Context, op string, rec giftOp) (giftOp, erro
 
 // deliver announces a billed gift, on its own within the room's budget and merged past it. When
 // IM does not take it, the coins are refunded and the record says so.
-func (s *Service) deliver(ctx context.Context, op string, rec giftOp) (giftOp, error) {
+func (s *Service) deliver(ctx context.Context, op string, rec giftOp, mark string) (giftOp, error) {
 	next := rec
 	sec := s.clock().Unix()
 	if !s.slot(ctx, "giftrate#", rec.RoomID, sec, s.individual) {
-		item, _ := json.Marshal(mergeItem{Op: op, UserID: rec.UserID, Gift: rec.Gift, Count: rec.Count, Combo: rec.Combo})
+		item, _ := json.Marshal(mergeItem{Op: op, UserID: rec.UserID, Gift: rec.Gift, Count: rec.Count, Combo: rec.Combo, Mark: mark})
 		if err := s.kv.Put(ctx, mergeKey(rec.RoomID, op), item, 0); err != nil {
 			return giftOp{}, err
 		}
@@ -281,13 +304,16 @@ type sendGiftExt struct {
 	UserID string `json:"userId"`
 }
 
+// errVanished is the error of a gift record that is not in the store.
+var errVanished = errors.New("gifts: gift record vanished")
+
 func (s *Service) loadOp(ctx context.Context, roomID, op string) (giftOp, []byte, error) {
 	raw, ok, err := s.kv.Get(ctx, ledgerKey(roomID, op))
 	if err != nil {
 		return giftOp{}, nil, err
 	}
 	if !ok {
-		return giftOp{}, nil, errors.New("gifts: gift record vanished")
+		return giftOp{}, nil, errVanished
 	}
 	var rec giftOp
 	return rec, raw, json.Unmarshal(raw, &rec)

@@ -25,6 +25,9 @@ type pendingOp struct {
 	Delta   int64 `json:"d"`
 	At      int64 `json:"t"` // Unix seconds
 	Settled bool  `json:"s,omitempty"`
+	// Void marks an operation Reconcile found never applied and closed: it may no longer be
+	// applied, so that a request still under way cannot debit a gift recorded as declined.
+	Void bool `json:"v,omitempty"`
 }
 
 // settleGrace is how long a settled operation stays in its wallet: far longer than detachedTimeout,
@@ -87,7 +90,10 @@ func (s *Service) apply(ctx context.Context, userID, op string, delta int64) (ba
 		if err != nil {
 			return 0, false, err
 		}
-		if _, ok := w.Pending[op]; ok {
+		if p, ok := w.Pending[op]; ok {
+			if p.Void {
+				return w.Balance, false, errVoided
+			}
 			return w.Balance, false, nil
 		}
 		next := w.Balance + delta
@@ -115,14 +121,45 @@ func (s *Service) apply(ctx context.Context, userID, op string, delta int64) (ba
 	return 0, false, errBusy
 }
 
-// pendingIn reports whether op is pending in the wallet of userID.
+// pendingIn reports whether op was applied to the wallet of userID (and not voided), and the
+// balance.
 func (s *Service) pendingIn(ctx context.Context, userID, op string) (bool, int64, error) {
 	w, _, err := s.loadWallet(ctx, userID)
 	if err != nil {
 		return false, 0, err
 	}
-	_, ok := w.Pending[op]
-	return ok, w.Balance, nil
+	p, ok := w.Pending[op]
+	return ok && !p.Void, w.Balance, nil
+}
+
+// errVoided is the error of a debit that Reconcile closed as never applied.
+var errVoided = live.Errorf(live.EConflict, "The gift was closed unpaid while this request was under way; send it again.")
+
+// claim settles whether op was applied to the wallet of userID, for Reconcile: when it was, it
+// reports true and the balance; when it was not, it records op as void, so that it can no longer
+// be applied, and reports false.
+func (s *Service) claim(ctx context.Context, userID, op string) (applied bool, balance int64, err error) {
+	for range maxSwapAttempts {
+		w, raw, err := s.loadWallet(ctx, userID)
+		if err != nil {
+			return false, 0, err
+		}
+		if p, ok := w.Pending[op]; ok {
+			return !p.Void, w.Balance, nil
+		}
+		if w.Pending == nil {
+			w.Pending = map[string]pendingOp{}
+		}
+		w.Pending[op] = pendingOp{At: s.clock().Unix(), Settled: true, Void: true}
+		ok, _, err := s.swapWallet(ctx, userID, raw, w)
+		if err != nil {
+			return false, 0, err
+		}
+		if ok {
+			return false, w.Balance, nil
+		}
+	}
+	return false, 0, errBusy
 }
 
 // settle marks op settled in the wallet once its own record holds it, so that a later change

@@ -50,7 +50,7 @@ func requireKey(h HandlerFunc) HandlerFunc {
 func (h Gifts) balanceAuth(next HandlerFunc) HandlerFunc {
 	asViewer := h.Viewers.Require(func(w http.ResponseWriter, r *http.Request) error {
 		if ViewerID(r.Context()) != r.PathValue("userId") {
-			return live.Errorf(live.EUnauthorized, "A viewer may read only their own balance.")
+			return live.Errorf(live.EForbidden, "A viewer may read only their own balance.")
 		}
 		return next(w, r)
 	})

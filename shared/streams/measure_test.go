@@ -2,20 +2,26 @@ package streams_test
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/uriba-live/uriba/shared/awsclient"
+	"github.com/uriba-live/uriba/shared/config"
 	"github.com/uriba-live/uriba/shared/css"
 	"github.com/uriba-live/uriba/shared/function/functiontest"
 	"github.com/uriba-live/uriba/shared/live"
 	"github.com/uriba-live/uriba/shared/rooms"
 	"github.com/uriba-live/uriba/shared/store"
 	"github.com/uriba-live/uriba/shared/store/bolt"
+	"github.com/uriba-live/uriba/shared/store/dynamo"
 	"github.com/uriba-live/uriba/shared/streams"
 	"github.com/uriba-live/uriba/shared/tim"
 )
@@ -51,20 +57,43 @@ func (c *counting) Scan(ctx context.Context, dir, after string, limit int) ([]st
 	return c.KV.Scan(ctx, dir, after, limit)
 }
 
-// TestMeasureARunOverTenThousandRooms seeds a bolt store with 10,000 live rooms, 100 of them past
-// their scheduled end, and reports what one run costs. It runs when URIBA_MEASURE is set.
+// TestMeasureARunOverTenThousandRooms seeds a store with 10,000 live rooms (URIBA_MEASURE_ROOMS
+// overrides), 100 of them past their scheduled end, and reports what one run costs. It runs when
+// URIBA_MEASURE is set, on bolt, or on the DynamoDB-compatible server at
+// URIBA_TEST_DYNAMODB_ENDPOINT when that is set.
 func TestMeasureARunOverTenThousandRooms(t *testing.T) {
 	if os.Getenv("URIBA_MEASURE") == "" {
 		t.Skip("set URIBA_MEASURE=1 to measure")
 	}
-	const total, due = 10000, 100
-	env := functiontest.New(t)
-	kv0, err := bolt.Open(filepath.Join(t.TempDir(), "m.db"))
-	if err != nil {
-		t.Fatal(err)
+	total, due := 10000, 100
+	if n, err := strconv.Atoi(os.Getenv("URIBA_MEASURE_ROOMS")); err == nil && n >= due {
+		total = n
 	}
-	defer kv0.Close()
+	env := functiontest.New(t)
 	ctx := context.Background()
+	var kv0 store.KV
+	if endpoint := os.Getenv("URIBA_TEST_DYNAMODB_ENDPOINT"); endpoint != "" {
+		for k, v := range map[string]string{"AWS_ENDPOINT_URL_DYNAMODB": endpoint, "AWS_REGION": "us-east-1",
+			"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_EC2_METADATA_DISABLED": "true"} {
+			t.Setenv(k, v)
+		}
+		c := config.NewLoader(os.Getenv).AWS()
+		d := dynamo.Open(awsclient.Config(c), c.DynamoDBEndpoint, "streams-measure-"+strings.ToLower(rand.Text()[:10]))
+		if err := d.CreateTable(ctx); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = d.DeleteTable(context.Background()) })
+		kv0 = d
+		t.Logf("store: DynamoDB-compatible server at %s", endpoint)
+	} else {
+		b, err := bolt.Open(filepath.Join(t.TempDir(), "m.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close()
+		kv0 = b
+		t.Log("store: bolt")
+	}
 	im := env.Client(t)
 	now := time.Now().UTC().Truncate(time.Second)
 	seedStart := time.Now()

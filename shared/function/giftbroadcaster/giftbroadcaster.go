@@ -30,6 +30,7 @@ type Settings struct {
 	Activities        config.ActivityQueue
 	ComboWindow       time.Duration
 	MessagesPerSecond int
+	ReconcileAfter    time.Duration
 }
 
 // LoadSettings reads giftbroadcaster's settings through env, which collects every problem:
@@ -38,6 +39,8 @@ type Settings struct {
 //	GIFT_COMBO_WINDOW         how soon the same gift from the same viewer continues a combo (default 3s)
 //	GIFT_MESSAGES_PER_SECOND  gift messages per room and second, at least 2 (default 10); past it
 //	                          gifts are announced merged
+//	GIFT_RECONCILE_AFTER      how long a gift request must have been gone before the room's next
+//	                          gift request finishes what it left halfway (default 1m, 20s to 1h)
 func LoadSettings(env *config.Loader) Settings {
 	s := Settings{
 		IM:                env.IM(),
@@ -47,6 +50,13 @@ func LoadSettings(env *config.Loader) Settings {
 		Activities:        env.ActivityQueue(),
 		ComboWindow:       env.Duration("GIFT_COMBO_WINDOW", gifts.DefaultComboWindow),
 		MessagesPerSecond: env.Int("GIFT_MESSAGES_PER_SECOND", gifts.DefaultMessagesPerSecond, 2, 40),
+		ReconcileAfter:    env.Duration("GIFT_RECONCILE_AFTER", gifts.DefaultReconcileAfter),
+	}
+	// A request runs for at most 15 s once it moves coins: a gift younger than 20 s may still be
+	// in the hands of its request.
+	if s.ReconcileAfter < 20*time.Second || s.ReconcileAfter > time.Hour {
+		env.Problemf("GIFT_RECONCILE_AFTER is %s: it must be between 20s and 1h.", s.ReconcileAfter)
+		s.ReconcileAfter = gifts.DefaultReconcileAfter
 	}
 	if s.ComboWindow <= 0 || s.ComboWindow > time.Minute {
 		env.Problemf("GIFT_COMBO_WINDOW is %s: it must be above zero and at most 1m.", s.ComboWindow)
@@ -83,7 +93,8 @@ func Assemble(ctx context.Context, s Settings, deps function.Deps) (fn platform.
 		return fn, nil, err
 	}
 	service, err := gifts.New(kv, im, rs, activities, gifts.Config{
-		Admin: s.IM.Admin, ComboWindow: s.ComboWindow, MessagesPerSecond: s.MessagesPerSecond, Logger: deps.Logger,
+		Admin: s.IM.Admin, ComboWindow: s.ComboWindow, MessagesPerSecond: s.MessagesPerSecond,
+		ReconcileAfter: s.ReconcileAfter, Logger: deps.Logger,
 	})
 	if err != nil {
 		return fn, nil, err

@@ -58,7 +58,7 @@ func Assemble(ctx context.Context, s Settings, deps function.Deps) (fn platform.
 	if err != nil {
 		return fn, nil, err
 	}
-	roomService, err := rooms.New(kv, im, rooms.Config{Admin: s.IM.Admin, Fields: s.Fields, Stats: roomstats.New(kv, 0), Logger: deps.Logger})
+	roomService, err := rooms.New(kv, im, rooms.Config{Admin: s.IM.Admin, Fields: s.Fields, Stats: roomstats.New(kv, 0), Sales: roomstats.NewSales(kv), Logger: deps.Logger})
 	if err != nil {
 		closeStore()
 		return fn, nil, err

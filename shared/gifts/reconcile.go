@@ -1,0 +1,236 @@
+package gifts
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/uriba-live/uriba/shared/store"
+)
+
+// The pending index: "giftpending/{room}/{t}.{op}" lists a gift that may still move coins, t the
+// Unix second (12 digits) its request began. A request writes the entry before any coin moves and
+// removes it once the gift is at rest (announced, declined or refunded; a merged gift once its
+// merged message is sent). So the entries that outlive their request by far are exactly the gifts
+// a crash or a cut-off request left halfway, and they come first in the room's listing.
+
+func pendingDir(roomID string) string { return "giftpending/" + store.EscapeID(roomID) + "/" }
+
+func pendingKey(roomID, op string, at time.Time) string {
+	return pendingDir(roomID) + fmt.Sprintf("%012d", at.Unix()) + "." + op
+}
+
+// mark lists the gift op of the room as pending and returns its entry.
+func (s *Service) mark(ctx context.Context, roomID, op string) (string, error) {
+	k := pendingKey(roomID, op, s.clock())
+	return k, s.kv.Put(ctx, k, []byte{'1'}, 0)
+}
+
+// unmark removes a pending entry. A failure is logged: Reconcile removes a stale entry of a gift
+// at rest.
+func (s *Service) unmark(ctx context.Context, mark string) {
+	if mark == "" {
+		return
+	}
+	if _, err := s.kv.Delete(ctx, mark); err != nil {
+		s.log.Warn("gifts: pending entry not removed", "err", err)
+	}
+}
+
+// Defaults of Config's reconciliation.
+const (
+	// DefaultReconcileAfter is how long a gift's request must have been gone before Reconcile
+	// finishes the gift: far longer than detachedTimeout, which bounds any request.
+	DefaultReconcileAfter = time.Minute
+	// ReconcileBatch bounds the gifts one Reconcile call finishes.
+	ReconcileBatch = 20
+)
+
+// Reconciled is what Reconcile did.
+type Reconciled struct {
+	// Delivered counts the gifts announced on their own, Merged those queued for a merged
+	// announcement, Refunded those refunded, Declined those found not charged, Settled the
+	// entries of gifts that were already at rest.
+	Delivered, Merged, Refunded, Declined, Settled int
+	// Failed counts the gifts left for a later call; More reports that the batch was full.
+	Failed int
+	More   bool
+}
+
+// Reconcile finishes at most ReconcileBatch gifts of the room that a crashed or cut-off request
+// left halfway and whose request began more than olderThan ago: a gift whose debit reached the
+// wallet is billed and announced (or refunded when IM does not take it); a gift whose debit did
+// not reach the wallet is declined, and that debit can no longer happen; a merged gift is
+// announced with the room's merge queue. Nothing charged is ever lost: the coins end up either
+// in the ledger with the gift announced, or back in the wallet. Repeated and concurrent calls,
+// and a viewer repeating the request meanwhile, are safe.
+//
+// Store calls: one listing, and a few calls per gift it finishes.
+func (s *Service) Reconcile(ctx context.Context, roomID string, olderThan time.Duration) (Reconciled, error) {
+	var out Reconciled
+	dir := pendingDir(roomID)
+	items, err := s.kv.Scan(ctx, dir, "", ReconcileBatch+1)
+	if err != nil {
+		return out, err
+	}
+	cutoff := s.clock().Add(-olderThan).Unix()
+	flush := false
+	for i, it := range items {
+		name := strings.TrimPrefix(it.Key, dir)
+		at, op, ok := strings.Cut(name, ".")
+		sec, perr := strconv.ParseInt(at, 10, 64)
+		if !ok || perr != nil || it.Counter {
+			continue
+		}
+		if sec > cutoff {
+			break
+		}
+		if i == ReconcileBatch {
+			out.More = true
+			break
+		}
+		switch state, err := s.finish(ctx, roomID, op, it.Key); {
+		case err != nil:
+			out.Failed++
+			s.log.Warn("gifts: a pending gift not finished yet", "room", roomID, "op", op, "err", err)
+		case state == stateDelivered:
+			out.Delivered++
+		case state == stateQueued:
+			out.Merged++
+			flush = true
+		case state == stateRefunded:
+			out.Refunded++
+		case state == stateDeclined:
+			out.Declined++
+		default:
+			out.Settled++
+		}
+	}
+	if flush {
+		if _, err := s.Flush(ctx, roomID); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// finish takes one pending gift to rest and removes its entry mark when it got there. It returns
+// the state it brought the gift to, or "" for a gift found at rest.
+func (s *Service) finish(ctx context.Context, roomID, op, mark string) (string, error) {
+	rec, raw, err := s.loadOp(ctx, roomID, op)
+	if err != nil {
+		if err == errVanished {
+			s.unmark(ctx, mark)
+			return "", nil
+		}
+		return "", err
+	}
+	switch rec.State {
+	case stateDelivered:
+		s.unmark(ctx, mark)
+		return "", nil
+	case stateQueued:
+		if _, queued, err := s.kv.Get(ctx, mergeKey(roomID, op)); err != nil || queued {
+			return stateQueued, err // the flush removes the entry
+		}
+		s.unmark(ctx, mark)
+		return "", nil
+	case stateAccepted, stateDeclined, stateRefunded:
+		// Was the debit of the attempt under way applied? A declined or refunded gift is debited
+		// again under the next attempt.
+		attempt := rec.Attempt
+		if rec.State != stateAccepted {
+			attempt++
+		}
+		// An accepted gift is about to be declined: its debit is claimed, so that it cannot
+		// happen afterwards. A declined or refunded gift is at rest; only a debit of its next
+		// attempt already applied needs finishing, and a repeat under way finishes it itself.
+		claim := s.claim
+		if rec.State != stateAccepted {
+			claim = s.pendingIn
+		}
+		applied, balance, err := claim(ctx, rec.UserID, walletOp(op, attempt))
+		if err != nil {
+			return "", err
+		}
+		if !applied {
+			if rec.State == stateAccepted {
+				next := rec
+				next.State = stateDeclined
+				if swapped, err := s.kv.CompareAndSwap(ctx, ledgerKey(roomID, op), raw, mustJSON(next), 0); err != nil || !swapped {
+					return "", err // moved on meanwhile: the next call looks again
+				}
+				s.unmark(ctx, mark)
+				return stateDeclined, nil
+			}
+			s.unmark(ctx, mark)
+			return "", nil
+		}
+		next := rec
+		next.State, next.Attempt, next.Balance, next.Combo = stateBilled, attempt, balance, max(rec.Combo, 1)
+		b := mustJSON(next)
+		if swapped, err := s.kv.CompareAndSwap(ctx, ledgerKey(roomID, op), raw, b, 0); err != nil || !swapped {
+			return "", err
+		}
+		s.afterMove(ctx, op, rec, next)
+		rec, raw = next, b
+	case stateBilled:
+	default:
+		return "", fmt.Errorf("gifts: unknown gift state %s", rec.State)
+	}
+	_, last, err := s.advance(ctx, op, rec, raw, mark)
+	if last.atRest() {
+		s.unmark(ctx, mark)
+	}
+	if err != nil && !last.atRest() {
+		return "", err
+	}
+	return last.State, nil
+}
+
+// reconcileEvery is how often one process reconciles a room on a gift request.
+const reconcileEvery = time.Minute
+
+// reconciler remembers when this process last reconciled each room.
+type reconciler struct {
+	mu   sync.Mutex
+	last map[string]time.Time
+}
+
+// maybeReconcile reconciles the room when this process has not done so for reconcileEvery. A
+// gift request is the trigger: it runs wherever gifts run (a Lambda or SCF instance included),
+// and costs one listing of the room's pending gifts a minute per process.
+func (s *Service) maybeReconcile(ctx context.Context, roomID string) {
+	if s.cfg.ReconcileAfter < 0 {
+		return
+	}
+	now := s.clock()
+	s.rec.mu.Lock()
+	if last, ok := s.rec.last[roomID]; ok && now.Sub(last) < reconcileEvery {
+		s.rec.mu.Unlock()
+		return
+	}
+	if s.rec.last == nil || len(s.rec.last) > 10000 {
+		s.rec.last = map[string]time.Time{}
+	}
+	s.rec.last[roomID] = now
+	s.rec.mu.Unlock()
+	rep, err := s.Reconcile(ctx, roomID, s.cfg.ReconcileAfter)
+	if err != nil {
+		s.log.Warn("gifts: reconciling the room failed", "room", roomID, "err", err)
+		return
+	}
+	if n := rep.Delivered + rep.Merged + rep.Refunded + rep.Declined; n > 0 || rep.Failed > 0 {
+		s.log.Info("gifts: finished gifts left halfway", "room", roomID, "delivered", rep.Delivered, "merged", rep.Merged,
+			"refunded", rep.Refunded, "declined", rep.Declined, "failed", rep.Failed, "more", rep.More)
+	}
+}
+
+func mustJSON(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
+}

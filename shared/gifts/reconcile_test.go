@@ -1,0 +1,200 @@
+package gifts_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/uriba-live/uriba/shared/clock"
+	"github.com/uriba-live/uriba/shared/gifts"
+	"github.com/uriba-live/uriba/shared/live"
+	"github.com/uriba-live/uriba/shared/store"
+	"github.com/uriba-live/uriba/shared/store/memstore"
+)
+
+// failNth fails the nth call (counting from 1) of op on keys containing part, once.
+func failNth(part, op string, nth int) func(string, string) error {
+	var mu sync.Mutex
+	seen := 0
+	return func(o, key string) error {
+		if o != op || !strings.Contains(key, part) {
+			return nil
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		seen++
+		if seen == nth {
+			return store.ErrUnavailable
+		}
+		return nil
+	}
+}
+
+// sendGiftsFrom counts the single SEND_GIFT messages from user in room r1.
+func (w *world) sendGiftsFrom(user string) int {
+	n := 0
+	for _, m := range w.im.Messages("r1") {
+		if m.From == user && strings.Contains(string(m.Body[0].MsgContent), live.EventSendGift) {
+			n++
+		}
+	}
+	return n
+}
+
+// TestAGiftLeftHalfwayIsFinishedByTheNextGiftInTheRoom stops a gift request at each point a
+// crash can leave it (the debit done but not recorded; recorded billed but not announced; IM
+// took it but the record did not move) and lets the next gift request in the room, once the
+// gift is a minute old, finish it: announced once, or refunded, never charged and lost.
+func TestAGiftLeftHalfwayIsFinishedByTheNextGiftInTheRoom(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		// crash is the fault hook of the crashing request; imFails makes IM refuse the gift
+		// when it is finished.
+		crash   func(w *world) func(string, string) error
+		imFails bool
+		// want: the gift's end and carol's balance after it.
+		refunded bool
+	}{
+		{name: "debit not recorded", crash: func(*world) func(string, string) error { return failNth("giftop/", "CompareAndSwap", 1) }},
+		{name: "IM took it, record not moved", crash: func(*world) func(string, string) error { return failNth("giftop/", "CompareAndSwap", 2) }},
+		{name: "billed, IM and the refund failed", crash: func(w *world) func(string, string) error {
+			w.faults.Fail(sendMsg, 1, 10007, false)
+			return failNth("wallet#carol", "CompareAndSwap", 3) // debit, settle, refund
+		}},
+		{name: "billed, IM refuses it later", crash: func(*world) func(string, string) error {
+			return failNth("giftop/", "CompareAndSwap", 2)
+		}, imFails: true, refunded: true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			clk := clock.NewManual(time.Date(2025, 5, 1, 10, 0, 0, 0, time.UTC))
+			w := newWorldAt(t, 10, clk.Now)
+			w.viewer(t, "carol", 100)
+			w.viewer(t, "dan", 100)
+			ctx := context.Background()
+			if c.imFails {
+				// The crash leaves the gift billed and not announced.
+				w.faults.Fail(sendMsg, 1, 10007, false)
+				w.kv.SetFaults(failNth("wallet#carol", "CompareAndSwap", 3))
+			} else {
+				w.kv.SetFaults(c.crash(w))
+			}
+			p := gifts.SendParams{RoomID: "r1", UserID: "carol", GiftID: "rose", Count: 1, Key: "crash-1"}
+			if _, err := w.svc.Send(ctx, p); err == nil {
+				t.Fatal("the crashing request succeeded")
+			}
+			w.kv.SetFaults(nil)
+			w.faults.Clear()
+			coins, _, _ := w.svc.LedgerCoins(ctx, "r1")
+			if bal := w.balance(t, "carol"); bal != 70 || coins+bal == 100 && c.name == "debit not recorded" {
+				t.Fatalf("after the crash: balance %d, ledger %d; want 70 held by a gift left halfway", bal, coins)
+			}
+
+			// Within the minute nothing is touched: the request might still be running.
+			clk.Advance(30 * time.Second)
+			if _, err := w.svc.Send(ctx, gifts.SendParams{RoomID: "r1", UserID: "dan", GiftID: "rose", Count: 1, Key: "d1"}); err != nil {
+				t.Fatal(err)
+			}
+			if c.imFails {
+				// IM refuses dan's gift, then carol's when the reconciliation announces it.
+				w.faults.Fail(sendMsg, 2, 10007, false)
+			}
+			clk.Advance(2 * time.Minute)
+			if _, err := w.svc.Send(ctx, gifts.SendParams{RoomID: "r1", UserID: "dan", GiftID: "rose", Count: 1, Key: "d2"}); err != nil && !c.imFails {
+				t.Fatal(err)
+			}
+			w.faults.Clear()
+
+			bal := w.balance(t, "carol")
+			coins, _, err := w.svc.LedgerCoins(ctx, "r1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bal+coins+w.balance(t, "dan") != 200 {
+				t.Fatalf("coins not conserved: carol %d + dan %d + ledger %d != 200", bal, w.balance(t, "dan"), coins)
+			}
+			shown := w.sendGiftsFrom("carol")
+			if c.refunded {
+				if bal != 100 || shown != 0 {
+					t.Fatalf("carol's balance %d, %d SEND_GIFT; want the gift refunded and not shown", bal, shown)
+				}
+			} else {
+				if bal != 70 || shown != 1 {
+					t.Fatalf("carol's balance %d, %d SEND_GIFT; want the gift billed once and shown once", bal, shown)
+				}
+				if sales, _ := w.svc.Sales().Totals(ctx, "r1", 10); sales.Coins != coins {
+					t.Fatalf("room totals %d coins, ledger %d", sales.Coins, coins)
+				}
+			}
+			// Nothing is left pending, and repeating the request changes nothing more.
+			if rep, err := w.svc.Reconcile(ctx, "r1", 0); err != nil || rep != (gifts.Reconciled{}) {
+				t.Fatalf("a second reconciliation did %+v %v", rep, err)
+			}
+			got, err := w.svc.Send(ctx, p)
+			if !c.refunded && (err != nil || got.Balance != 70) {
+				t.Fatalf("repeat: %+v %v", got, err)
+			}
+			if !c.refunded && w.sendGiftsFrom("carol") != 1 {
+				t.Fatal("the repeat showed the gift again")
+			}
+		})
+	}
+}
+
+// TestAStaleGiftDeclinedByReconcileCannotBeDebitedLater finds a gift recorded but not debited,
+// declines it, and refuses the debit a request still under way would make afterwards.
+func TestAStaleGiftDeclinedByReconcileCannotBeDebitedLater(t *testing.T) {
+	clk := clock.NewManual(time.Date(2025, 5, 1, 10, 0, 0, 0, time.UTC))
+	w := newWorldAt(t, 10, clk.Now)
+	w.viewer(t, "erin", 100)
+	ctx := context.Background()
+	// The request stops after recording the gift, before the debit.
+	w.kv.SetFaults(memstore.FailCalls("wallet#erin", 1, store.ErrUnavailable, "Get"))
+	p := gifts.SendParams{RoomID: "r1", UserID: "erin", GiftID: "rose", Count: 1, Key: "k"}
+	if _, err := w.svc.Send(ctx, p); err == nil {
+		t.Fatal("the stopped request succeeded")
+	}
+	w.kv.SetFaults(nil)
+	clk.Advance(2 * time.Minute)
+	rep, err := w.svc.Reconcile(ctx, "r1", time.Minute)
+	if err != nil || rep.Declined != 1 {
+		t.Fatalf("reconcile: %+v %v", rep, err)
+	}
+	if bal := w.balance(t, "erin"); bal != 100 {
+		t.Fatalf("balance %d, want 100: a declined gift costs nothing", bal)
+	}
+	// The viewer repeats it: it is billed once, under a new attempt.
+	got, err := w.svc.Send(ctx, p)
+	if err != nil || got.Balance != 70 || w.sendGiftsFrom("erin") != 1 {
+		t.Fatalf("repeat after the decline: %+v %v, %d shown", got, err, w.sendGiftsFrom("erin"))
+	}
+}
+
+// TestReconcileIsBoundedPerCall leaves more gifts halfway than one call finishes.
+func TestReconcileIsBoundedPerCall(t *testing.T) {
+	clk := clock.NewManual(time.Date(2025, 5, 1, 10, 0, 0, 0, time.UTC))
+	w := newWorldAt(t, 40, clk.Now)
+	w.viewer(t, "fay", 10000)
+	ctx := context.Background()
+	w.kv.SetFaults(memstore.FailCalls("wallet#fay", 0, store.ErrUnavailable, "CompareAndSwap"))
+	// With every wallet swap failing nothing is debited: each gift is left recorded, not billed.
+	const n = gifts.ReconcileBatch + 5
+	for i := range n {
+		_, _ = w.svc.Send(ctx, gifts.SendParams{RoomID: "r1", UserID: "fay", GiftID: "rose", Count: 1, Key: fmt.Sprint("b", i)})
+	}
+	w.kv.SetFaults(nil)
+	clk.Advance(2 * time.Minute)
+	rep, err := w.svc.Reconcile(ctx, "r1", time.Minute)
+	if err != nil || rep.Declined != gifts.ReconcileBatch || !rep.More {
+		t.Fatalf("first call: %+v %v", rep, err)
+	}
+	rep, err = w.svc.Reconcile(ctx, "r1", time.Minute)
+	if err != nil || rep.Declined != 5 || rep.More {
+		t.Fatalf("second call: %+v %v", rep, err)
+	}
+	if bal := w.balance(t, "fay"); bal != 10000 {
+		t.Fatalf("balance %d", bal)
+	}
+}
