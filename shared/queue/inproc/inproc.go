@@ -71,6 +71,9 @@ type Queue struct {
 	mu     sync.Mutex
 	buf    []live.Activity
 	closed bool
+	// held are the timers of activities accepted with a NotBefore still to come; each moves its
+	// activity to the front of buf when it is due.
+	held map[*time.Timer]live.Activity
 	// space is closed, and replaced, whenever the consumer takes activities out of buf, and
 	// closed for good by Close: publishers waiting for room wait on it.
 	space chan struct{}
@@ -111,6 +114,7 @@ func New(cfg Config) (*Queue, error) {
 		cfg:   cfg,
 		log:   cfg.Logger,
 		buf:   make([]live.Activity, 0, min(cfg.Buffer, 1024)),
+		held:  map[*time.Timer]live.Activity{},
 		space: make(chan struct{}),
 		wake:  make(chan struct{}, 1),
 		done:  make(chan struct{}),
@@ -132,8 +136,21 @@ func orDefault[T int | time.Duration](v, def T) T {
 // Publish adds activities to the queue, all or none. When the buffer lacks room it waits until
 // the consumer makes some or ctx ends, and then fails with an error matching queue.ErrFull and
 // ctx's error. It fails at once with queue.ErrFull when the activities exceed the whole buffer, and
-// with queue.ErrClosed after Close.
+// with queue.ErrClosed after Close. An activity whose NotBefore is still to come is held until
+// then and handed over ahead of the activities waiting, so that a backlog does not delay it.
 func (q *Queue) Publish(ctx context.Context, activities ...live.Activity) error {
+	now := time.Now()
+	var due []live.Activity
+	for _, a := range activities {
+		if d := a.NotBefore.Sub(now); d > 0 {
+			if err := q.hold(a, d); err != nil {
+				return err
+			}
+			continue
+		}
+		due = append(due, a)
+	}
+	activities = due
 	if len(activities) == 0 {
 		return nil
 	}
@@ -166,6 +183,29 @@ func (q *Queue) Publish(ctx context.Context, activities ...live.Activity) error 
 	}
 }
 
+// hold keeps a until d has passed, and then puts it at the front of the buffer.
+func (q *Queue) hold(a live.Activity, d time.Duration) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed {
+		return queue.ErrClosed
+	}
+	var t *time.Timer
+	t = time.AfterFunc(d, func() {
+		q.mu.Lock()
+		a, ok := q.held[t]
+		delete(q.held, t)
+		if ok {
+			q.buf = append([]live.Activity{a}, q.buf...)
+		}
+		q.mu.Unlock()
+		q.signal()
+	})
+	q.held[t] = a
+	q.published.Add(1)
+	return nil
+}
+
 // Close stops accepting activities, waits until the consumer has handled every activity already
 // accepted, and stops it. Publishers waiting for room fail with queue.ErrClosed. Close is safe to
 // call more than once; it always returns nil.
@@ -174,6 +214,12 @@ func (q *Queue) Close() error {
 	if !q.closed {
 		q.closed = true
 		close(q.space)
+		// Activities still held are handed over now: the queue must not end with them.
+		for t, a := range q.held {
+			t.Stop()
+			q.buf = append(q.buf, a)
+			delete(q.held, t)
+		}
 	}
 	q.mu.Unlock()
 	q.signal()
@@ -184,7 +230,7 @@ func (q *Queue) Close() error {
 // Stats returns the queue's counters.
 func (q *Queue) Stats() Stats {
 	q.mu.Lock()
-	pending := len(q.buf)
+	pending := len(q.buf) + len(q.held)
 	q.mu.Unlock()
 	return Stats{
 		Published: q.published.Load(),

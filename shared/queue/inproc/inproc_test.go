@@ -338,3 +338,55 @@ func TestConfigIsChecked(t *testing.T) {
 		t.Fatalf("settings %+v", q.cfg)
 	}
 }
+
+func TestAnActivityDueLaterIsHeldThenHandedOverAheadOfTheBacklog(t *testing.T) {
+	release := make(chan struct{})
+	var mu sync.Mutex
+	var order []string
+	q, err := New(Config{BatchSize: 1, Handle: func(_ context.Context, batch []live.Activity) error {
+		<-release // the consumer is slow: a backlog builds up
+		mu.Lock()
+		order = append(order, batch[0].ID)
+		mu.Unlock()
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		if err := q.Publish(context.Background(), live.Activity{ID: fmt.Sprint("backlog-", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	due := time.Now().Add(30 * time.Millisecond)
+	if err := q.Publish(context.Background(), live.Activity{ID: "due", NotBefore: due}); err != nil {
+		t.Fatal(err)
+	}
+	if got := q.Stats().Pending; got != 6 {
+		t.Fatalf("pending %d, want the 5 waiting and the one held", got)
+	}
+	time.Sleep(time.Until(due) + 20*time.Millisecond) // let the held activity fall due
+	for range 6 {
+		release <- struct{}{}
+	}
+	_ = q.Close()
+	// The first backlog activity was already taken; the due one comes right after it.
+	if len(order) != 6 || order[1] != "due" {
+		t.Fatalf("handled %v, want the due activity second", order)
+	}
+}
+
+func TestCloseHandsOverHeldActivities(t *testing.T) {
+	r := newRecorder()
+	q, err := New(Config{Handle: r.handle})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Publish(context.Background(), live.Activity{ID: "later", NotBefore: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	_ = q.Close()
+	if ids := r.ids(); len(ids) != 1 || ids[0] != "later" {
+		t.Fatalf("handled %v, want the held activity handed over on Close", ids)
+	}
+}
