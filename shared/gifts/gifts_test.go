@@ -331,3 +331,31 @@ func TestStoreCallsPerGiftAndPurchase(t *testing.T) {
 		t.Fatalf("store calls: %d per gift, %d for the first, %d per purchase", gift, first, purchase)
 	}
 }
+
+// TestAMergedMessageWhoseReplyWasLostIsNotShownTwice loses IM's reply to a merged message, lets
+// another gift join the merge queue, and flushes again: the gifts of the first message are shown
+// once, not again inside a new message.
+func TestAMergedMessageWhoseReplyWasLostIsNotShownTwice(t *testing.T) {
+	w := newWorld(t, 10)
+	ctx := context.Background()
+	queue := func(op string) {
+		item := fmt.Sprintf(`{"op":%q,"userId":"erin","gift":{"giftId":"rose","name":"Rose","price":30},"count":1,"combo":1}`, op)
+		if err := w.kv.Put(ctx, "giftmerge/r1/"+op, []byte(item), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	queue("a")
+	queue("b")
+	queue("c")
+	w.faults.Fail("group_open_http_svc/send_group_msg", 1, 10004, true)
+	if _, err := w.svc.Flush(ctx, "r1"); err == nil {
+		t.Fatal("the flush whose reply was lost reported success")
+	}
+	queue("d")
+	if _, err := w.svc.Flush(ctx, "r1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, merged, shown := w.giftMessages(t); shown != 4 || merged != 2 {
+		t.Fatalf("%d merged messages showed %d gifts, want 2 showing the 4 queued", merged, shown)
+	}
+}

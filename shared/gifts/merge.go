@@ -2,6 +2,8 @@ package gifts
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"slices"
 	"strconv"
@@ -78,39 +80,33 @@ func (s *Service) Flush(ctx context.Context, roomID string) (int, error) {
 	defer func() { _, _ = s.kv.Delete(context.WithoutCancel(ctx), lease) }()
 	done := 0
 	for round := 0; round < maxFlushRounds; round++ {
+		sent, more, err := s.drainOutbox(ctx, roomID)
+		done += sent
+		if err != nil {
+			return done, err
+		}
 		items, err := s.kv.Scan(ctx, mergeDir(roomID), "", store.MaxScan)
 		if err != nil {
 			return done, err
 		}
-		if len(items) == 0 {
+		if len(items) == 0 && !more {
 			return done, nil
 		}
 		batches := mergeBatches(items)
 		for _, b := range batches {
-			if !s.slot(ctx, "giftmergerate#", roomID, s.clock().Unix(), s.merged) {
+			if more || !s.slot(ctx, "giftmergerate#", roomID, s.clock().Unix(), s.merged) {
+				more = true
 				break
 			}
 			ext, _ := json.Marshal(MergedExt{Merged: true, Gifts: b.gifts})
-			_, err := s.im.SendGroupMsg(ctx, tim.SendGroupMsgRequest{
-				GroupID:     roomID,
-				Random:      randomOf(strings.Join(b.ops, ",")),
-				MsgPriority: tim.PriorityHigh,
-				MsgBody:     []tim.MsgElem{tim.CustomElem(live.EventSendGift, string(ext))},
-			})
+			entry := outboxEntry{Ops: b.ops, Marks: b.marks, Ext: string(ext)}
+			sent, err := s.announceMerged(ctx, roomID, entry)
+			done += sent
 			if err != nil {
 				return done, err
 			}
-			for _, op := range b.ops {
-				if _, err := s.kv.Delete(ctx, mergeKey(roomID, op)); err != nil {
-					return done, err
-				}
-			}
-			for _, mark := range b.marks {
-				s.unmark(ctx, mark)
-			}
-			done += len(b.ops)
 		}
-		if len(items) < store.MaxScan && done > 0 && len(batches) <= int(s.merged) {
+		if !more && len(items) < store.MaxScan {
 			return done, nil
 		}
 		// Wait for the next second's budget.
@@ -124,6 +120,87 @@ func (s *Service) Flush(ctx context.Context, roomID string) (int, error) {
 		}
 	}
 	return done, nil
+}
+
+// An outbox entry is a merged message decided but not known to be delivered, kept in
+// "giftmergeout/{room}/{id}". Its gifts leave the merge queue when it is written, so a flush that
+// stops halfway leaves the message, not its gifts: the next flush sends that same message again,
+// with the same Random, which IM deduplicates. A queued gift is never announced in two messages.
+type outboxEntry struct {
+	Ops   []string `json:"ops"`
+	Marks []string `json:"marks,omitempty"`
+	Ext   string   `json:"ext"`
+}
+
+func outboxDir(roomID string) string { return "giftmergeout/" + store.EscapeID(roomID) + "/" }
+
+// outboxID names the entry of a message by its gifts.
+func outboxID(ops []string) string {
+	sum := sha256.Sum256([]byte(strings.Join(ops, ",")))
+	return hex.EncodeToString(sum[:12])
+}
+
+// announceMerged records entry in the outbox, takes its gifts out of the merge queue, sends it and
+// clears it, and returns how many gifts it announced.
+func (s *Service) announceMerged(ctx context.Context, roomID string, entry outboxEntry) (int, error) {
+	raw, err := json.Marshal(entry)
+	if err != nil {
+		return 0, err
+	}
+	key := outboxDir(roomID) + outboxID(entry.Ops)
+	if err := s.kv.Put(ctx, key, raw, 0); err != nil {
+		return 0, err
+	}
+	return s.deliverOutbox(ctx, roomID, key, entry)
+}
+
+// deliverOutbox takes the gifts of entry out of the merge queue, sends its message and removes
+// it from the outbox.
+func (s *Service) deliverOutbox(ctx context.Context, roomID, key string, entry outboxEntry) (int, error) {
+	for _, op := range entry.Ops {
+		if _, err := s.kv.Delete(ctx, mergeKey(roomID, op)); err != nil {
+			return 0, err
+		}
+	}
+	if _, err := s.im.SendGroupMsg(ctx, tim.SendGroupMsgRequest{
+		GroupID:     roomID,
+		Random:      randomOf(strings.Join(entry.Ops, ",")),
+		MsgPriority: tim.PriorityHigh,
+		MsgBody:     []tim.MsgElem{tim.CustomElem(live.EventSendGift, entry.Ext)},
+	}); err != nil {
+		return 0, err
+	}
+	if _, err := s.kv.Delete(ctx, key); err != nil {
+		return 0, err
+	}
+	for _, mark := range entry.Marks {
+		s.unmark(ctx, mark)
+	}
+	return len(entry.Ops), nil
+}
+
+// drainOutbox sends the messages a flush left in the outbox, within the room's budget, and
+// reports how many gifts they announced and whether any is left for lack of budget.
+func (s *Service) drainOutbox(ctx context.Context, roomID string) (sent int, more bool, err error) {
+	items, err := s.kv.Scan(ctx, outboxDir(roomID), "", store.MaxScan)
+	if err != nil {
+		return 0, false, err
+	}
+	for _, it := range items {
+		var entry outboxEntry
+		if it.Counter || json.Unmarshal(it.Value, &entry) != nil {
+			continue
+		}
+		if !s.slot(ctx, "giftmergerate#", roomID, s.clock().Unix(), s.merged) {
+			return sent, true, nil
+		}
+		n, err := s.deliverOutbox(ctx, roomID, it.Key, entry)
+		sent += n
+		if err != nil {
+			return sent, false, err
+		}
+	}
+	return sent, false, nil
 }
 
 // mergeBatch is one merged message: its gifts and the operations they hold.
