@@ -155,6 +155,7 @@ test('a merchant and two viewers run a whole live', async () => {
   await ken.page.press('#chat-input', 'Enter');
   await mei.page.locator('#chat li', { hasText: 'Just bought two!' }).locator('.badge', { hasText: 'Lv2' }).waitFor();
 
+  await mei.page.click('#gift-button'); // closes the drawer
   await mei.page.screenshot({ path: shots + 'viewer.png' });
 
   // The end: viewers see it, the merchant gets the summary, leaderboard and chart.

@@ -228,7 +228,8 @@ function onCustom(m, { data, extension }) {
     case 'SEND_GIFT':
       for (const g of ext.merged ? ext.gifts ?? [] : [ext]) {
         showGift(g, g.userId === m.from ? m.nick : '');
-        chatLine([badge(g.userId), el('span', 'name', nameOf(g.userId, g.userId === m.from ? m.nick : '')), el('span', 'system', `${t('sent')} ${g.name} ×${g.count ?? 1}`)]);
+        // A combo shows in its banner; the chat names the gift once.
+        if ((g.combo ?? 1) <= 1 || ext.merged) chatLine([badge(g.userId), el('span', 'name', nameOf(g.userId, g.userId === m.from ? m.nick : '')), el('span', 'system', `${t('sent')} ${g.name} ×${g.count ?? 1}`)]);
       }
       if (ext.userId === me || ext.gifts?.some((g) => g.userId === me)) refreshBalance();
       break;
