@@ -178,3 +178,17 @@ test('a viewer link without a pass explains itself', async () => {
 });
 
 mkdirSync(shots, { recursive: true });
+
+test('the console refuses to run over plain HTTP on another address', async () => {
+  const page = watch(await context.newPage(), 'remote console');
+  // The page is the dev server's, seen under a name that is not loopback.
+  await page.route('http://shop.example/**', async (route) => {
+    const res = await fetch(base + new URL(route.request().url()).pathname);
+    const headers = Object.fromEntries([...res.headers].filter(([k]) => !/^content-(encoding|length)$/.test(k)));
+    await route.fulfill({ status: res.status, headers, body: Buffer.from(await res.arrayBuffer()) });
+  });
+  await page.goto('http://shop.example/');
+  await page.locator('#alert', { hasText: 'HTTPS' }).waitFor();
+  assert.equal(await page.locator('#key-card').isVisible(), false, 'the key form is offered over plain HTTP');
+  await page.close();
+});
