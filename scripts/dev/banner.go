@@ -11,6 +11,7 @@ import (
 func printBanner(w io.Writer, s *settings) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "uriba dev server listening on %s\n\n", s.baseURL)
+	fmt.Fprintf(&b, "  demo             %s/  (merchant console; it opens the viewer pages)\n", s.baseURL)
 	fmt.Fprintf(&b, "  API              %s/v1/…\n", s.baseURL)
 	fmt.Fprintf(&b, "  health           %s/healthz\n", s.baseURL)
 	im := config.NewLocalLoader(s.Getenv)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/uriba-live/uriba/shared/config"
+	"github.com/uriba-live/uriba/shared/demo"
 	"github.com/uriba-live/uriba/shared/function"
 	"github.com/uriba-live/uriba/shared/function/giftbroadcaster"
 	"github.com/uriba-live/uriba/shared/function/imcallback"
@@ -31,8 +32,8 @@ var functions = []function.Definition{
 	streamender.Definition,
 }
 
-// server is every function's routes and the IM stand-in on one handler, over the dependencies
-// the functions share.
+// server is every function's routes, the IM stand-in and the browser demo on one handler, over
+// the dependencies the functions share.
 type server struct {
 	router   *httpapi.Router
 	shared   *local.Shared
@@ -54,6 +55,7 @@ func newServer(ctx context.Context, s *settings, logger *slog.Logger) (srv *serv
 		return nil, err
 	}
 	srv.shared.Mount(srv.router.Mount)
+	demo.Mount(srv.router.Mount)
 	for _, def := range functions {
 		fn, release, err := def.Build(ctx, config.NewLocalLoader(s.Getenv), srv.shared.Deps)
 		if err != nil {

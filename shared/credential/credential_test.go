@@ -14,7 +14,7 @@ type importer struct {
 	err      error
 }
 
-func (i *importer) ImportAccount(_ context.Context, userID string) error {
+func (i *importer) ImportAccount(_ context.Context, userID string, p Profile) error {
 	if i.err != nil {
 		return i.err
 	}
@@ -32,7 +32,7 @@ func (s *signer) Sign(userID string, ttl time.Duration) (string, time.Time, erro
 func TestIssueUserSigImportsThenSigns(t *testing.T) {
 	imp, sig := &importer{}, &signer{}
 	iss := &Issuer{SDKAppID: 1400000001, Accounts: imp, Signer: sig}
-	got, err := iss.IssueUserSig(context.Background(), "mei")
+	got, err := iss.IssueUserSig(context.Background(), "mei", Profile{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func TestIssueUserSigImportsThenSigns(t *testing.T) {
 func TestIssueUserSigSignsNothingWhenImportFails(t *testing.T) {
 	imp, sig := &importer{err: errors.New("IM unreachable")}, &signer{}
 	iss := &Issuer{Accounts: imp, Signer: sig, TTL: time.Hour}
-	if _, err := iss.IssueUserSig(context.Background(), "mei"); err == nil {
+	if _, err := iss.IssueUserSig(context.Background(), "mei", Profile{}); err == nil {
 		t.Fatal("want the import error")
 	}
 	if sig.ttl != 0 {
@@ -69,7 +69,7 @@ func TestIssueUserSigRefusesTheAdminAndIMsOwnAccounts(t *testing.T) {
 	} {
 		imp, sig := &importer{}, &signer{}
 		iss := &Issuer{SDKAppID: 1400000001, Admin: c.admin, Accounts: imp, Signer: sig}
-		_, err := iss.IssueUserSig(context.Background(), c.userID)
+		_, err := iss.IssueUserSig(context.Background(), c.userID, Profile{})
 		if live.ErrorCode(err) != live.EInvalid {
 			t.Errorf("%q under admin %q: %v, want %s", c.userID, c.admin, err, live.EInvalid)
 		}

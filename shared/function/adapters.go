@@ -85,8 +85,8 @@ func Issuer(c config.IM, im *tim.Client) *credential.Issuer {
 
 type accountImporter struct{ im *tim.Client }
 
-func (a accountImporter) ImportAccount(ctx context.Context, userID string) error {
-	return a.im.AccountImport(ctx, tim.AccountImportRequest{UserID: userID})
+func (a accountImporter) ImportAccount(ctx context.Context, userID string, p credential.Profile) error {
+	return a.im.AccountImport(ctx, tim.AccountImportRequest{UserID: userID, Nick: p.Nick, FaceURL: p.Avatar})
 }
 
 type userSigner struct {

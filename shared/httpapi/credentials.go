@@ -15,8 +15,9 @@ type Credentials struct {
 
 // Register adds the credential endpoints to rt:
 //
-//	POST /v1/users/{userId}/usersig  (merchant) import the account into IM and return a UserSig;
-//	                                  never for the IM admin account or IM's own accounts
+//	POST /v1/users/{userId}/usersig  (merchant) import the account into IM, with the optional
+//	                                  {nick, avatar} as its profile, and return a UserSig; never
+//	                                  for the IM admin account or IM's own accounts
 func (c Credentials) Register(rt *Router) {
 	rt.Handle("POST /v1/users/{userId}/usersig", c.Merchants.Require(c.issueUserSig))
 }
@@ -26,11 +27,11 @@ func (c Credentials) issueUserSig(w http.ResponseWriter, r *http.Request) error 
 	if err := live.ValidateUserID(userID); err != nil {
 		return err
 	}
-	var empty struct{}
-	if err := DecodeJSON(r, &empty, true); err != nil {
+	var profile credential.Profile
+	if err := DecodeJSON(r, &profile, true); err != nil {
 		return err
 	}
-	sig, err := c.Issuer.IssueUserSig(r.Context(), userID)
+	sig, err := c.Issuer.IssueUserSig(r.Context(), userID, profile)
 	if err != nil {
 		return err
 	}

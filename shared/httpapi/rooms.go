@@ -33,6 +33,7 @@ type Rooms struct {
 //	POST   /v1/rooms/{roomId}/products              pin the current product
 //	DELETE /v1/rooms/{roomId}/products/current      unpin it
 //	GET    /v1/rooms/{roomId}/summary               what the room did
+//	GET    /v1/rooms/{roomId}/timeline              viewers and likes over time
 func (h Rooms) Register(rt *Router) {
 	merchant, once := h.Merchants.Require, h.Idempotency.Wrap
 	rt.Handle("POST /v1/rooms", merchant(once(h.create)))
@@ -43,6 +44,7 @@ func (h Rooms) Register(rt *Router) {
 	rt.Handle("POST /v1/rooms/{roomId}/products", merchant(once(h.pin)))
 	rt.Handle("DELETE /v1/rooms/{roomId}/products/current", merchant(once(h.unpin)))
 	rt.Handle("GET /v1/rooms/{roomId}/summary", merchant(h.summary))
+	rt.Handle("GET /v1/rooms/{roomId}/timeline", merchant(h.timeline))
 }
 
 // CreateRoomRequest is the body of POST /v1/rooms.
@@ -214,4 +216,12 @@ func (h Rooms) summary(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return WriteJSON(w, http.StatusOK, s)
+}
+
+func (h Rooms) timeline(w http.ResponseWriter, r *http.Request) error {
+	tl, err := h.Service.Timeline(r.Context(), r.PathValue("roomId"))
+	if err != nil {
+		return err
+	}
+	return WriteJSON(w, http.StatusOK, tl)
 }

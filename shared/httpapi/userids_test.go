@@ -23,8 +23,8 @@ import (
 // countingImporter imports accounts into the stand-in through the harness's counting IM client.
 type countingImporter struct{ im *roomstest.CountingIM }
 
-func (c countingImporter) ImportAccount(ctx context.Context, userID string) error {
-	return c.im.AccountImport(ctx, tim.AccountImportRequest{UserID: userID})
+func (c countingImporter) ImportAccount(ctx context.Context, userID string, p credential.Profile) error {
+	return c.im.AccountImport(ctx, tim.AccountImportRequest{UserID: userID, Nick: p.Nick, FaceURL: p.Avatar})
 }
 
 type harnessSigner struct{}
@@ -259,5 +259,46 @@ func TestIdempotencyOutsideAuthenticationStoresNothing(t *testing.T) {
 	}
 	if rec := serve(rt, "POST", "/open", `{}`, nil); rec.Code != 200 || runs.Load() != 1 {
 		t.Fatalf("without a key: %d, %d runs", rec.Code, runs.Load())
+	}
+}
+
+// TestUserSigSetsTheNameAndFaceViewersSee issues UserSigs with a profile and reads it back from
+// IM: the nickname and avatar are set in the import call itself, and a profile beyond IM's limits
+// is refused before anything reaches IM.
+func TestUserSigSetsTheNameAndFaceViewersSee(t *testing.T) {
+	rt, h := credentialsAPI(t, "administrator")
+	rec := serve(rt, "POST", "/v1/users/mei/usersig", `{"nick":"メイ","avatar":"https://img.example.com/mei.png"}`, merchantAuth)
+	if rec.Code != 200 {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	if calls := h.Counter.Calls(); len(calls) != 1 || calls[0] != roomstest.CallImport {
+		t.Fatalf("IM calls %q, want the one import", calls)
+	}
+	profile, ok := h.IM.Profile("mei")
+	if !ok || string(profile[tim.TagNick]) != `"メイ"` || string(profile[tim.TagImage]) != `"https://img.example.com/mei.png"` {
+		t.Fatalf("profile %s", profile)
+	}
+	// A later UserSig without a profile keeps the name.
+	serve(rt, "POST", "/v1/users/mei/usersig", "", merchantAuth)
+	if profile, _ = h.IM.Profile("mei"); string(profile[tim.TagNick]) != `"メイ"` {
+		t.Fatalf("a UserSig without a profile changed the nickname: %s", profile)
+	}
+
+	for _, c := range []struct{ body, detail string }{
+		{`{"nick":"` + strings.Repeat("あ", 22) + `"}`, "nick"}, // 66 bytes
+		{`{"nick":"a\u0007b"}`, "nick"},
+		{`{"avatar":"http://img.example.com/mei.png"}`, "https"},
+		{`{"avatar":"javascript:alert(1)"}`, "https"},
+		{`{"avatar":"https://img.example.com/` + strings.Repeat("x", 480) + `"}`, "500"},
+		{`{"nickname":"Mei"}`, "nickname"},
+	} {
+		h.Counter.Reset()
+		rec := serve(rt, "POST", "/v1/users/ken/usersig", c.body, merchantAuth)
+		if p := decodeProblem(t, rec); rec.Code != 400 || !strings.Contains(p.Detail, c.detail) {
+			t.Errorf("%s: %d %+v, want 400 naming %q", c.body, rec.Code, p, c.detail)
+		}
+		if calls := h.Counter.Calls(); len(calls) != 0 {
+			t.Errorf("%s: IM calls %q", c.body, calls)
+		}
 	}
 }

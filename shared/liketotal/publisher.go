@@ -30,6 +30,11 @@ type Fields interface {
 	SetGroupField(ctx context.Context, groupID, key, value string) error
 }
 
+// Timeline records a room's like totals over time; *roomstats.Stats is one.
+type Timeline interface {
+	SampleLikes(ctx context.Context, roomID string, at time.Time, total int64) error
+}
+
 // MaxWait bounds how long the Publisher waits for a job to fall due.
 const MaxWait = 15 * time.Second
 
@@ -40,6 +45,9 @@ type Publisher struct {
 	KV     KV
 	IM     Fields
 	Field  string
+	// Timeline, when set, records each published total at the time it is published, for the
+	// room's chart of likes over time; a failure there is logged, the total stays published.
+	Timeline Timeline
 	// Now and Sleep tell the time and wait; nil means the clock and a context-aware sleep.
 	Now   func() time.Time
 	Sleep func(ctx context.Context, d time.Duration) error
@@ -98,6 +106,11 @@ func (p *Publisher) publish(ctx context.Context, room string) error {
 	}
 	if err := p.IM.SetGroupField(ctx, room, p.Field, strconv.FormatInt(total, 10)); err != nil {
 		return fmt.Errorf("set %s: %w", p.Field, err)
+	}
+	if p.Timeline != nil {
+		if err := p.Timeline.SampleLikes(ctx, room, p.now(), total); err != nil {
+			p.logger().WarnContext(ctx, "like total not recorded in the timeline", "room", room, "err", err)
+		}
 	}
 	_, err = p.KV.Max(ctx, publishedKey(room), total)
 	return err

@@ -226,3 +226,44 @@ func (s *Service) Summary(ctx context.Context, roomID string) (Summary, error) {
 	}
 	return sum, nil
 }
+
+// TimelineReader reads a room's viewers and likes over time. *roomstats.Stats implements it.
+type TimelineReader interface {
+	Timeline(ctx context.Context, roomID string) ([]roomstats.Point, error)
+}
+
+// Timeline is a room's viewers and likes over time, for a chart.
+type Timeline struct {
+	RoomID string `json:"roomId"`
+	// StepSeconds is the span of one point, in seconds.
+	StepSeconds int64             `json:"stepSeconds"`
+	Points      []roomstats.Point `json:"points"`
+}
+
+// Timeline returns the room's viewers and likes over time, one point a roomstats.TimelineStep
+// (wider for a long live), or ENotFound. Without Config.Stats, or with Stats that keep no
+// timeline, it has no points.
+//
+// IM calls: none.
+func (s *Service) Timeline(ctx context.Context, roomID string) (Timeline, error) {
+	if err := validateRoomRef(roomID); err != nil {
+		return Timeline{}, err
+	}
+	if _, _, err := s.load(ctx, roomID); err != nil {
+		return Timeline{}, err
+	}
+	tl := Timeline{RoomID: roomID, StepSeconds: int64(roomstats.TimelineStep / time.Second), Points: []roomstats.Point{}}
+	reader, ok := s.stats.(TimelineReader)
+	if !ok {
+		return tl, nil
+	}
+	points, err := reader.Timeline(ctx, roomID)
+	if err != nil {
+		return Timeline{}, err
+	}
+	if len(points) > 1 {
+		tl.StepSeconds = int64(points[1].At.Sub(points[0].At) / time.Second)
+	}
+	tl.Points = points
+	return tl, nil
+}

@@ -6,7 +6,8 @@
 //
 // Viewers are the members IM reported joining a room minus the members it reported leaving: one
 // membership callback, however many members it names, is counted with a few store calls (a
-// dedupe record, one addition, one raise of the peak), never one call per member. IM reports no
+// dedupe record, one addition, one raise of the peak and one of the timeline's step), never one
+// call per member. IM reports no
 // second join of a member who has not left (a reconnecting viewer stays a member), so a viewer is
 // counted once per stay in the room. IM delivers these callbacks at most once by default and in no
 // guaranteed order, so the count is approximate: a lost exit leaves a viewer counted, a lost join
@@ -41,6 +42,8 @@ type KV interface {
 	// PutIfAbsent stores value under key for ttl unless the key exists, and reports whether it
 	// stored it.
 	PutIfAbsent(ctx context.Context, key string, value []byte, ttl time.Duration) (created bool, err error)
+	// Scan lists the records of a directory, as store.KV's Scan does.
+	Scan(ctx context.Context, dir, after string, limit int) ([]store.Item, error)
 }
 
 // DefaultRemember is how long a counted membership callback is remembered when New is given no
@@ -60,6 +63,15 @@ type Counts struct {
 type Stats struct {
 	kv       KV
 	remember time.Duration
+	// Now tells the time of timeline samples; nil means the clock.
+	Now func() time.Time
+}
+
+func (s *Stats) clock() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
 }
 
 // New returns Stats over kv. Counted membership callbacks are remembered for remember, or
@@ -111,8 +123,8 @@ func (s *Stats) AddMessageLikes(ctx context.Context, roomID, from string, random
 // Join counts one join callback: members distinct viewers joined the room. event identifies the
 // callback, the same for every delivery of it and different for any other; while it is
 // remembered a repeat counts nothing, and an empty event is never taken for a repeat. The
-// viewers rise by members in one addition and the peak to the count they reach, in at most three
-// store calls whatever members is. It reports whether the callback was counted now; a
+// viewers rise by members in one addition, the peak and the timeline's step to the count they
+// reach, in at most four store calls whatever members is. It reports whether the callback was counted now; a
 // non-positive members counts nothing.
 func (s *Stats) Join(ctx context.Context, roomID, event string, members int64) (bool, error) {
 	if members <= 0 {
@@ -128,12 +140,12 @@ func (s *Stats) Join(ctx context.Context, roomID, event string, members int64) (
 	if _, err := s.kv.Max(ctx, peakKey(roomID), viewers); err != nil {
 		return true, err
 	}
-	return true, nil
+	return true, s.sampleViewers(ctx, roomID, viewers)
 }
 
 // Leave counts one exit callback: members distinct viewers left the room, never taking it below
-// zero viewers. event identifies the callback as for Join. It makes at most three store calls
-// whatever members is, and reports whether the callback was counted now.
+// zero viewers, and records the count in the timeline. event identifies the callback as for Join.
+// It makes at most four store calls whatever members is, and reports whether the callback was counted now.
 func (s *Stats) Leave(ctx context.Context, roomID, event string, members int64) (bool, error) {
 	if members <= 0 {
 		return false, nil
@@ -153,7 +165,7 @@ func (s *Stats) Leave(ctx context.Context, roomID, event string, members int64) 
 			return true, err
 		}
 	}
-	return true, nil
+	return true, s.sampleViewers(ctx, roomID, viewers)
 }
 
 // firstTime records the event under key and reports whether it is new; an event without a key

@@ -68,8 +68,9 @@ func Assemble(ctx context.Context, s Settings, deps function.Deps) (fn platform.
 		closeStore()
 		return fn, nil, err
 	}
+	stats := roomstats.New(kv, 0)
 	consumer := liketotal.Split(updater, &liketotal.Publisher{
-		Counts: roomstats.New(kv, 0), KV: kv, IM: im, Field: s.LikesField, Logger: deps.Logger,
+		Counts: stats, Timeline: stats, KV: kv, IM: im, Field: s.LikesField, Logger: deps.Logger,
 	})
 	if deps.ConsumeActivities != nil {
 		deps.ConsumeActivities(consumer)
