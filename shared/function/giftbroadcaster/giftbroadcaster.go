@@ -12,7 +12,6 @@ import (
 	"github.com/uriba-live/uriba/shared/gifts"
 	"github.com/uriba-live/uriba/shared/httpapi"
 	"github.com/uriba-live/uriba/shared/platform"
-	"github.com/uriba-live/uriba/shared/rooms"
 )
 
 // Name is the function's name.
@@ -23,10 +22,8 @@ var Definition = function.Define(Name, LoadSettings, Assemble)
 
 // Settings are what giftbroadcaster reads from the environment.
 type Settings struct {
-	IM                config.IM
-	Store             config.Store
+	function.RoomSettings
 	Merchants         [][32]byte
-	Fields            rooms.Fields
 	Activities        config.ActivityQueue
 	ComboWindow       time.Duration
 	MessagesPerSecond int
@@ -43,10 +40,8 @@ type Settings struct {
 //	                          gift request finishes what it left halfway (default 1m, 20s to 1h)
 func LoadSettings(env *config.Loader) Settings {
 	s := Settings{
-		IM:                env.IM(),
-		Store:             env.Store(""),
+		RoomSettings:      function.LoadRoomSettings(env),
 		Merchants:         env.MerchantKeys(),
-		Fields:            function.LoadRoomFields(env),
 		Activities:        env.ActivityQueue(),
 		ComboWindow:       env.Duration("GIFT_COMBO_WINDOW", gifts.DefaultComboWindow),
 		MessagesPerSecond: env.Int("GIFT_MESSAGES_PER_SECOND", gifts.DefaultMessagesPerSecond, 2, 40),
@@ -74,25 +69,18 @@ func Assemble(ctx context.Context, s Settings, deps function.Deps) (fn platform.
 			opened.Release()
 		}
 	}()
-	im, err := function.IMClient(s.IM, deps)
-	if err != nil {
-		return fn, nil, err
-	}
-	kv, closeStore, err := function.OpenStore(ctx, s.Store, deps)
+	rs, closeStore, err := function.OpenRooms(ctx, s.RoomSettings, deps)
 	if err != nil {
 		return fn, nil, err
 	}
 	opened.Add(closeStore)
+	kv := rs.KV
 	activities, closeQueue, err := function.OpenActivities(ctx, s.Activities, deps)
 	if err != nil {
 		return fn, nil, err
 	}
 	opened.Add(closeQueue)
-	rs, err := rooms.New(kv, im, rooms.Config{Admin: s.IM.Admin, Fields: s.Fields, Logger: deps.Logger})
-	if err != nil {
-		return fn, nil, err
-	}
-	service, err := gifts.New(kv, im, rs, activities, gifts.Config{
+	service, err := gifts.New(kv, rs.IM, rs.Service, activities, gifts.Config{
 		Admin: s.IM.Admin, ComboWindow: s.ComboWindow, MessagesPerSecond: s.MessagesPerSecond,
 		ReconcileAfter: s.ReconcileAfter, Logger: deps.Logger,
 	})

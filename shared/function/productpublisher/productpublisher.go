@@ -10,8 +10,6 @@ import (
 	"github.com/uriba-live/uriba/shared/function"
 	"github.com/uriba-live/uriba/shared/httpapi"
 	"github.com/uriba-live/uriba/shared/platform"
-	"github.com/uriba-live/uriba/shared/rooms"
-	"github.com/uriba-live/uriba/shared/roomstats"
 )
 
 // Name is the function's name.
@@ -22,10 +20,8 @@ var Definition = function.Define(Name, LoadSettings, Assemble)
 
 // Settings are what productpublisher reads from the environment.
 type Settings struct {
-	IM        config.IM
-	Store     config.Store
+	function.RoomSettings
 	Merchants [][32]byte
-	Fields    rooms.Fields
 	Streaming config.Streaming
 	CloudAPI  config.CloudAPI
 }
@@ -35,36 +31,26 @@ type Settings struct {
 // settings and Cloud API access with which a room ended by hand has its stream dropped.
 func LoadSettings(env *config.Loader) Settings {
 	return Settings{
-		IM:        env.IM(),
-		Store:     env.Store(""),
-		Merchants: env.MerchantKeys(),
-		Fields:    function.LoadRoomFields(env),
-		Streaming: env.Streaming(),
-		CloudAPI:  env.CloudAPI("drops and forbids the stream of a room ended by hand"),
+		RoomSettings: function.LoadRoomSettings(env),
+		Merchants:    env.MerchantKeys(),
+		Streaming:    env.Streaming(),
+		CloudAPI:     env.CloudAPI("drops and forbids the stream of a room ended by hand"),
 	}
 }
 
 // Assemble builds the function from its settings on deps. The release function closes the
 // store, when the function opened it.
 func Assemble(ctx context.Context, s Settings, deps function.Deps) (fn platform.Function, release func(), err error) {
-	im, err := function.IMClient(s.IM, deps)
-	if err != nil {
-		return fn, nil, err
-	}
 	api, err := function.StreamAPI(s.CloudAPI)
 	if err != nil {
 		return fn, nil, err
 	}
-	kv, closeStore, err := function.OpenStore(ctx, s.Store, deps)
+	rs, closeStore, err := function.OpenRooms(ctx, s.RoomSettings, deps)
 	if err != nil {
 		return fn, nil, err
 	}
-	service, err := rooms.New(kv, im, rooms.Config{Admin: s.IM.Admin, Fields: s.Fields, Stats: roomstats.New(kv, 0), Sales: roomstats.NewSales(kv), Logger: deps.Logger})
-	if err != nil {
-		closeStore()
-		return fn, nil, err
-	}
-	ender, err := function.Streams(s.Streaming, service, kv, api, im, deps.Logger)
+	kv, service := rs.KV, rs.Service
+	ender, err := function.Streams(s.Streaming, service, kv, api, rs.IM, deps.Logger)
 	if err != nil {
 		closeStore()
 		return fn, nil, err

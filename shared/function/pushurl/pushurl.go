@@ -10,8 +10,6 @@ import (
 	"github.com/uriba-live/uriba/shared/function"
 	"github.com/uriba-live/uriba/shared/httpapi"
 	"github.com/uriba-live/uriba/shared/platform"
-	"github.com/uriba-live/uriba/shared/rooms"
-	"github.com/uriba-live/uriba/shared/roomstats"
 )
 
 // Name is the function's name.
@@ -22,10 +20,8 @@ var Definition = function.Define(Name, LoadSettings, Assemble)
 
 // Settings are what pushurl reads from the environment.
 type Settings struct {
-	IM        config.IM
-	Store     config.Store
+	function.RoomSettings
 	Merchants [][32]byte
-	Fields    rooms.Fields
 	Streaming config.Streaming
 }
 
@@ -33,31 +29,21 @@ type Settings struct {
 // settings, STORE, MERCHANT_KEY_SHA256, the room's group custom fields and the streaming settings.
 func LoadSettings(env *config.Loader) Settings {
 	return Settings{
-		IM:        env.IM(),
-		Store:     env.Store(""),
-		Merchants: env.MerchantKeys(),
-		Fields:    function.LoadRoomFields(env),
-		Streaming: env.Streaming(),
+		RoomSettings: function.LoadRoomSettings(env),
+		Merchants:    env.MerchantKeys(),
+		Streaming:    env.Streaming(),
 	}
 }
 
 // Assemble builds the function from its settings on deps. The release function closes the
 // store, when the function opened it.
 func Assemble(ctx context.Context, s Settings, deps function.Deps) (fn platform.Function, release func(), err error) {
-	im, err := function.IMClient(s.IM, deps)
+	rs, closeStore, err := function.OpenRooms(ctx, s.RoomSettings, deps)
 	if err != nil {
 		return fn, nil, err
 	}
-	kv, closeStore, err := function.OpenStore(ctx, s.Store, deps)
-	if err != nil {
-		return fn, nil, err
-	}
-	roomService, err := rooms.New(kv, im, rooms.Config{Admin: s.IM.Admin, Fields: s.Fields, Stats: roomstats.New(kv, 0), Logger: deps.Logger})
-	if err != nil {
-		closeStore()
-		return fn, nil, err
-	}
-	streamService, err := function.Streams(s.Streaming, roomService, kv, nil, nil, deps.Logger)
+	im, kv := rs.IM, rs.KV
+	streamService, err := function.Streams(s.Streaming, rs.Service, kv, nil, nil, deps.Logger)
 	if err != nil {
 		closeStore()
 		return fn, nil, err

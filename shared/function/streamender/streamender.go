@@ -11,8 +11,6 @@ import (
 	"github.com/uriba-live/uriba/shared/function"
 	"github.com/uriba-live/uriba/shared/httpapi"
 	"github.com/uriba-live/uriba/shared/platform"
-	"github.com/uriba-live/uriba/shared/rooms"
-	"github.com/uriba-live/uriba/shared/roomstats"
 )
 
 // Name is the function's name.
@@ -23,9 +21,7 @@ var Definition = function.Define(Name, LoadSettings, Assemble)
 
 // Settings are what streamender reads from the environment.
 type Settings struct {
-	IM        config.IM
-	Store     config.Store
-	Fields    rooms.Fields
+	function.RoomSettings
 	Streaming config.Streaming
 	CloudAPI  config.CloudAPI
 }
@@ -34,11 +30,9 @@ type Settings struct {
 // settings, STORE, the room's group custom fields, the streaming settings and the Cloud API access.
 func LoadSettings(env *config.Loader) Settings {
 	return Settings{
-		IM:        env.IM(),
-		Store:     env.Store(""),
-		Fields:    function.LoadRoomFields(env),
-		Streaming: env.Streaming(),
-		CloudAPI:  env.CloudAPI("drops and forbids streams"),
+		RoomSettings: function.LoadRoomSettings(env),
+		Streaming:    env.Streaming(),
+		CloudAPI:     env.CloudAPI("drops and forbids streams"),
 	}
 }
 
@@ -46,24 +40,15 @@ func LoadSettings(env *config.Loader) Settings {
 // EventBridge Scheduler event, an SCF timer, the dev server's ticker) is one run, whose report is
 // the reply. The release function closes the store, when the function opened it.
 func Assemble(ctx context.Context, s Settings, deps function.Deps) (fn platform.Function, release func(), err error) {
-	im, err := function.IMClient(s.IM, deps)
-	if err != nil {
-		return fn, nil, err
-	}
 	api, err := function.StreamAPI(s.CloudAPI)
 	if err != nil {
 		return fn, nil, err
 	}
-	kv, closeStore, err := function.OpenStore(ctx, s.Store, deps)
+	rs, closeStore, err := function.OpenRooms(ctx, s.RoomSettings, deps)
 	if err != nil {
 		return fn, nil, err
 	}
-	roomService, err := rooms.New(kv, im, rooms.Config{Admin: s.IM.Admin, Fields: s.Fields, Stats: roomstats.New(kv, 0), Sales: roomstats.NewSales(kv), Logger: deps.Logger})
-	if err != nil {
-		closeStore()
-		return fn, nil, err
-	}
-	ender, err := function.Streams(s.Streaming, roomService, kv, api, im, deps.Logger)
+	ender, err := function.Streams(s.Streaming, rs.Service, rs.KV, api, rs.IM, deps.Logger)
 	if err != nil {
 		closeStore()
 		return fn, nil, err
