@@ -63,22 +63,11 @@ func (s *Service) Purchase(ctx context.Context, roomID string, p live.Purchase) 
 	key := "purchase#" + store.EscapeID(p.OrderID)
 	rec := purchaseRecord{State: purchaseRecorded, RoomID: roomID, Purchase: p, At: s.clock()}
 	raw := mustJSON(rec)
-	created, err := s.kv.PutIfAbsent(ctx, key, raw, 0)
+	raw, created, err := s.recordOnce(ctx, key, raw, &rec)
 	if err != nil {
 		return Recorded{}, err
 	}
 	if !created {
-		got, ok, err := s.kv.Get(ctx, key)
-		if err != nil {
-			return Recorded{}, err
-		}
-		if !ok {
-			return Recorded{}, errors.New("gifts: purchase record vanished")
-		}
-		if err := json.Unmarshal(got, &rec); err != nil {
-			return Recorded{}, err
-		}
-		raw = got
 		if rec.RoomID != roomID || rec.Purchase != p {
 			return Recorded{}, live.Errorf(live.EConflict, "Order %q was reported with other content.", p.OrderID)
 		}

@@ -3,7 +3,7 @@ package gifts
 import (
 	"context"
 	"encoding/json"
-	"errors"
+	"fmt"
 	"time"
 
 	"github.com/uriba-live/uriba/shared/live"
@@ -232,22 +232,11 @@ func (s *Service) TopUp(ctx context.Context, userID, key string, amount int64) (
 	recKey := "topup#" + store.EscapeID(userID) + "#" + op
 	rec := topUp{Amount: amount, At: s.clock()}
 	raw, _ := json.Marshal(rec)
-	created, err := s.kv.PutIfAbsent(ctx, recKey, raw, 0)
+	raw, created, err := s.recordOnce(ctx, recKey, raw, &rec)
 	if err != nil {
 		return Balance{}, err
 	}
 	if !created {
-		got, ok, err := s.kv.Get(ctx, recKey)
-		if err != nil {
-			return Balance{}, err
-		}
-		if !ok {
-			return Balance{}, errors.New("gifts: top-up record vanished")
-		}
-		raw = got
-		if err := json.Unmarshal(got, &rec); err != nil {
-			return Balance{}, err
-		}
 		if rec.Amount != amount {
 			return Balance{}, live.Errorf(live.EIdempotencyReuse, "This Idempotency-Key topped up %d coins; use a new key for a new top-up.", rec.Amount)
 		}
@@ -266,4 +255,25 @@ func (s *Service) TopUp(ctx context.Context, userID, key string, amount int64) (
 	}
 	s.settle(ctx, userID, op)
 	return Balance{UserID: userID, Balance: balance}, nil
+}
+
+// recordOnce stores raw under key unless the key holds a record already, which it then returns
+// decoded into into, so that a repeated operation finds what its first call recorded. It reports
+// the record's value and whether it was created now.
+func (s *Service) recordOnce(ctx context.Context, key string, raw []byte, into any) ([]byte, bool, error) {
+	created, err := s.kv.PutIfAbsent(ctx, key, raw, 0)
+	if err != nil || created {
+		return raw, created, err
+	}
+	got, ok, err := s.kv.Get(ctx, key)
+	if err != nil {
+		return nil, false, err
+	}
+	if !ok {
+		return nil, false, fmt.Errorf("gifts: record %s vanished", key)
+	}
+	if err := json.Unmarshal(got, into); err != nil {
+		return nil, false, err
+	}
+	return got, false, nil
 }

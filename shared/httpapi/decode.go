@@ -16,17 +16,26 @@ type Validator interface {
 	Validate() error
 }
 
-// DecodeJSON reads r's body into v. An empty body is allowed when allowEmpty is set (v keeps its
-// zero value). Unknown fields, trailing data, invalid UTF-8 and oversize bodies are refused with
-// stable codes; then v.Validate runs when v implements Validator.
-func DecodeJSON(r *http.Request, v any, allowEmpty bool) error {
+// readBody reads r's body, refusing one over the router's limit with ETooLarge.
+func readBody(r *http.Request) ([]byte, error) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return live.Errorf(live.ETooLarge, "The request body exceeds %d bytes.", tooBig.Limit)
+			return nil, live.Errorf(live.ETooLarge, "The request body exceeds %d bytes.", tooBig.Limit)
 		}
-		return live.Errorf(live.EInvalid, "The request body could not be read.")
+		return nil, live.Errorf(live.EInvalid, "The request body could not be read.")
+	}
+	return body, nil
+}
+
+// DecodeJSON reads r's body into v. An empty body is allowed when allowEmpty is set (v keeps its
+// zero value). Unknown fields, trailing data, invalid UTF-8 and oversize bodies are refused with
+// stable codes; then v.Validate runs when v implements Validator.
+func DecodeJSON(r *http.Request, v any, allowEmpty bool) error {
+	body, err := readBody(r)
+	if err != nil {
+		return err
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		if !allowEmpty {

@@ -109,13 +109,9 @@ func (i Idempotency) Wrap(h HandlerFunc) HandlerFunc {
 			// Without a caller, keys would be shared by everyone: refuse rather than mix answers.
 			return errors.New("httpapi: Idempotency.Wrap is not inside authentication")
 		}
-		body, err := io.ReadAll(r.Body)
+		body, err := readBody(r)
 		if err != nil {
-			var tooBig *http.MaxBytesError
-			if errors.As(err, &tooBig) {
-				return live.Errorf(live.ETooLarge, "The request body exceeds %d bytes.", tooBig.Limit)
-			}
-			return live.Errorf(live.EInvalid, "The request body could not be read.")
+			return err
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		sum := sha256.Sum256(body)

@@ -125,13 +125,10 @@ func (p Purchase) Validate(admin string) error {
 	if err := CheckMemberID(p.UserID, admin); err != nil {
 		return InField("userId", err)
 	}
+	if err := validateProductID(p.ProductID); err != nil {
+		return err
+	}
 	switch {
-	case p.ProductID == "":
-		return Errorf(EInvalid, "productId must not be empty.")
-	case len(p.ProductID) > MaxProductIDBytes:
-		return Errorf(EInvalid, "productId is %d bytes; at most %d are allowed.", len(p.ProductID), MaxProductIDBytes)
-	case !printableASCII(p.ProductID):
-		return Errorf(EInvalid, "productId must be printable ASCII.")
 	case p.ProductName != "" && (!utf8.ValidString(p.ProductName) || utf8.RuneCountInString(p.ProductName) > MaxProductNameRunes):
 		return Errorf(EInvalid, "productName must be valid UTF-8 of at most %d characters.", MaxProductNameRunes)
 	case p.Quantity <= 0 || p.Quantity > MaxQuantity:

@@ -302,15 +302,26 @@ type Product struct {
 	SaleEndsAt *time.Time `json:"saleEndsAt,omitempty"`
 }
 
+// validateProductID reports an EInvalid error when id is not a product ID: 1 to
+// MaxProductIDBytes bytes of printable ASCII.
+func validateProductID(id string) error {
+	switch {
+	case id == "":
+		return Errorf(EInvalid, "productId must not be empty.")
+	case len(id) > MaxProductIDBytes:
+		return Errorf(EInvalid, "productId is %d bytes; at most %d are allowed.", len(id), MaxProductIDBytes)
+	case !printableASCII(id):
+		return Errorf(EInvalid, "productId must be printable ASCII.")
+	}
+	return nil
+}
+
 // Validate reports the first problem of p, as an EInvalid error.
 func (p Product) Validate() error {
+	if err := validateProductID(p.ProductID); err != nil {
+		return err
+	}
 	switch {
-	case p.ProductID == "":
-		return Errorf(EInvalid, "productId must not be empty.")
-	case len(p.ProductID) > MaxProductIDBytes:
-		return Errorf(EInvalid, "productId is %d bytes; at most %d are allowed.", len(p.ProductID), MaxProductIDBytes)
-	case !printableASCII(p.ProductID):
-		return Errorf(EInvalid, "productId must be printable ASCII.")
 	case !utf8.ValidString(p.Name):
 		return Errorf(EInvalid, "name is not valid UTF-8.")
 	case strings.TrimSpace(p.Name) == "":
