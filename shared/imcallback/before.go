@@ -3,6 +3,7 @@ package imcallback
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -162,16 +163,18 @@ func (h *Handler) countLikes(ctx context.Context, m *sendMsg, n int64, absorbed 
 			}
 			h.m.likes.Add(uint64(n))
 		}
+		// The like total's job goes first: it must not wait behind a queue busy with activities.
+		var scheduled error
+		if count && h.likeTotals != nil {
+			scheduled = h.likeTotals.Liked(ctx, room)
+		}
 		if activity != nil {
 			if err := h.pub.Publish(ctx, *activity); err != nil {
-				return err
+				return errors.Join(err, scheduled)
 			}
 			h.m.activities.Add(1)
 		}
-		if count && h.likeTotals != nil {
-			return h.likeTotals.Liked(ctx, room)
-		}
-		return nil
+		return scheduled
 	})
 }
 

@@ -81,6 +81,7 @@ func (e *Elector) Liked(ctx context.Context, room string) error {
 		job := live.Activity{
 			ID: "liketotal/" + room + "/" + strconv.FormatInt(slot, 10), RoomID: room,
 			Kind: live.KindLikeTotal, At: e.now().UTC(), NotBefore: due,
+			Amount: e.interval.Milliseconds(), // the publisher keeps updates this far apart
 		}
 		if err := e.jobs.Publish(ctx, job); err != nil {
 			return err
@@ -100,6 +101,11 @@ func (e *Elector) Liked(ctx context.Context, room string) error {
 // slotKey is the key whose creation elects a room's slot. It is in no directory.
 func slotKey(room string, slot int64) string {
 	return "liketotal#" + store.EscapeID(room) + "#" + strconv.FormatInt(slot, 10)
+}
+
+// publishedAtKey is the counter of the time, in Unix milliseconds, of a room's latest update.
+func publishedAtKey(room string) string {
+	return "liketotal#" + store.EscapeID(room) + "#publishedat"
 }
 
 // publishedKey is the counter of the highest total published for a room.

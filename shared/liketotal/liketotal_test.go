@@ -160,3 +160,32 @@ func TestSplitHandsEachKindToItsConsumer(t *testing.T) {
 		t.Fatalf("levels %v, totals %v", levels.got, totals.got)
 	}
 }
+
+func TestAJobHeldUpBehindOthersKeepsTheIntervalFromTheLastUpdate(t *testing.T) {
+	start := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	clk := clock.NewManual(start)
+	kv := memstore.New(clk.Now)
+	stats := roomstats.New(kv, 0)
+	im := &field{}
+	var waits []time.Duration
+	p := &Publisher{Counts: stats, KV: kv, IM: im, Field: "LIKE_TOTAL", Now: clk.Now,
+		Sleep: func(_ context.Context, d time.Duration) error { waits = append(waits, d); clk.Advance(d); return nil }}
+	job := func(id string) live.Activity {
+		return live.Activity{ID: id, RoomID: "room-1", Kind: live.KindLikeTotal, NotBefore: clk.Now(), Amount: 3000}
+	}
+	_, _ = stats.AddLikes(ctx, "room-1", 5)
+	if _, err := p.Apply(ctx, []live.Activity{job("j1")}); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(400 * time.Millisecond) // the next slot's job came late, right after the first
+	_, _ = stats.AddLikes(ctx, "room-1", 5)
+	if _, err := p.Apply(ctx, []live.Activity{job("j2")}); err != nil {
+		t.Fatal(err)
+	}
+	if len(im.sets) != 2 || im.sets[1] != "room-1 LIKE_TOTAL=10" {
+		t.Fatalf("IM got %v", im.sets)
+	}
+	if len(waits) != 1 || waits[0] != 2600*time.Millisecond {
+		t.Fatalf("waited %v, want the 2.6s left of the interval", waits)
+	}
+}

@@ -79,7 +79,7 @@ func (p *Publisher) Apply(ctx context.Context, batch []live.Activity) (failed []
 			continue
 		}
 		done[a.RoomID] = true
-		if err := p.publish(ctx, a.RoomID); err != nil {
+		if err := p.publish(ctx, a.RoomID, time.Duration(a.Amount)*time.Millisecond); err != nil {
 			p.logger().WarnContext(ctx, "like total not published", "room", a.RoomID, "err", err)
 			for _, b := range batch {
 				if b.RoomID == a.RoomID {
@@ -92,7 +92,18 @@ func (p *Publisher) Apply(ctx context.Context, batch []live.Activity) (failed []
 }
 
 // publish sets room's field to its current total unless that total was published already.
-func (p *Publisher) publish(ctx context.Context, room string) error {
+func (p *Publisher) publish(ctx context.Context, room string, interval time.Duration) error {
+	// A job that was held up behind others must not follow the previous update closer than an
+	// interval: it waits for the rest of it.
+	last, err := p.KV.Counter(ctx, publishedAtKey(room))
+	if err != nil {
+		return err
+	}
+	if wait := min(time.UnixMilli(last).Add(interval).Sub(p.now()), MaxWait); last > 0 && wait > 0 {
+		if err := p.sleep(ctx, wait); err != nil {
+			return err
+		}
+	}
 	total, err := p.Counts.Likes(ctx, room)
 	if err != nil {
 		return err
@@ -111,6 +122,9 @@ func (p *Publisher) publish(ctx context.Context, room string) error {
 		if err := p.Timeline.SampleLikes(ctx, room, p.now(), total); err != nil {
 			p.logger().WarnContext(ctx, "like total not recorded in the timeline", "room", room, "err", err)
 		}
+	}
+	if _, err := p.KV.Max(ctx, publishedAtKey(room), p.now().UnixMilli()); err != nil {
+		return err
 	}
 	_, err = p.KV.Max(ctx, publishedKey(room), total)
 	return err
