@@ -3,9 +3,9 @@
 
 FUNCTIONS := pushurl imcallback levelupdater productpublisher giftbroadcaster streamender
 GOFLAGS_RELEASE := -trimpath -ldflags='-s -w'
-# Each cloud's binaries leave out the other cloud's store and queue clients.
-LAMBDA_TAGS := lambda.norpc,no_redis,no_scf
-SCF_TAGS := no_dynamodb,no_sqs
+# Each cloud's binaries leave out the other cloud's runtime, store and queue clients, and bolt.
+LAMBDA_TAGS := lambda.norpc,no_redis,no_scf,no_bolt
+SCF_TAGS := no_dynamodb,no_sqs,no_lambda,no_bolt
 
 .PHONY: dev test lambda scf clean FORCE build-PushUrlFunction build-ImCallbackFunction build-LevelUpdaterFunction build-ProductPublisherFunction build-GiftBroadcasterFunction build-StreamEnderFunction
 
