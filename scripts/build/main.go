@@ -20,7 +20,7 @@
 // form as words.txt.compiled (see scripts/wordlist), for MODERATION_WORDS_FILE=words.txt.
 //
 // Each cloud's binaries leave out the other cloud's runtime, store and queue clients, and bolt,
-// by build tags (see the tags below). Binaries are built with -trimpath, -buildvcs=false and
+// by build tags (see the tags below); SCF web functions leave out SCF's event runtime too. Binaries are built with -trimpath, -buildvcs=false and
 // stripped; packages list their entries in name order with a fixed time and explicit modes. The
 // Go release is pinned too: releaseToolchain, which the go command downloads through the module
 // proxy the first time, unless GOTOOLCHAIN is set (GOTOOLCHAIN=local builds with the installed Go).
@@ -32,6 +32,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -46,19 +47,30 @@ import (
 type cloud struct {
 	name   string
 	goarch string
-	tags   string
-	exe    string // the binary's name in the function's folder
+	tags   string // the build tags of every function's binary
+	// webTags are added for web functions, which serve HTTP themselves and take no events.
+	webTags string
+	exe     string // the binary's name in the function's folder
 }
 
 // The clouds, with the tags that leave out what each does not use.
 var clouds = []cloud{
 	{name: "lambda", goarch: "arm64", tags: "lambda.norpc,no_redis,no_scf,no_bolt", exe: "bootstrap"},
-	{name: "scf", goarch: "amd64", tags: "no_dynamodb,no_sqs,no_lambda,no_bolt", exe: "main"},
+	{name: "scf", goarch: "amd64", tags: "no_dynamodb,no_sqs,no_lambda,no_bolt", webTags: "no_scf_event", exe: "main"},
 }
 
 // scfEventFunctions run on SCF as event functions (asynchronous invocations, timers), which
-// need no scf_bootstrap; every other function is a web function.
+// need scf-go-lib's runtime and no scf_bootstrap; every other function is a web function,
+// started by scf_bootstrap, whose binary leaves that runtime out (webTags).
 var scfEventFunctions = []string{"levelupdater", "streamender"}
+
+// tagsFor returns the build tags of fn's binary for c.
+func tagsFor(c cloud, fn string) string {
+	if c.webTags != "" && !slices.Contains(scfEventFunctions, fn) {
+		return c.tags + "," + c.webTags
+	}
+	return c.tags
+}
 
 // releaseToolchain is the Go release the artifacts are built with, unless GOTOOLCHAIN is set:
 // the newest patch release of the go.mod's Go version, with the standard library's security fixes.
@@ -83,12 +95,16 @@ func main() {
 	flag.StringVar(&only, "only", "", "comma-separated functions to build (default: all)")
 	flag.StringVar(&o.words, "words", "", "a moderation word list to package with imcallback")
 	flag.BoolVar(&o.check, "check", false, "build twice into temporary folders and fail unless every file is the same")
-	printTags := flag.String("print-tags", "", "print the build tags of the cloud named (lambda or scf) and stop")
+	printTags := flag.String("print-tags", "", "print the build tags of the cloud named (lambda, scf, or scf-web for SCF web functions) and stop")
 	flag.Parse()
 	if *printTags != "" {
 		for _, c := range clouds {
-			if c.name == *printTags {
+			switch *printTags {
+			case c.name:
 				fmt.Println(c.tags)
+				return
+			case c.name + "-web":
+				fmt.Println(tagsFor(c, "web function"))
 				return
 			}
 		}
@@ -191,15 +207,19 @@ func build(out string, targets []cloud, fns []string, words string) error {
 	return nil
 }
 
-// compile builds the functions' binaries for c into dir, one file per function, in one go build.
+// compile builds the functions' binaries for c into dir, one file per function, with one go build
+// per set of build tags.
 func compile(c cloud, fns []string, dir string) error {
-	args := []string{"build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w -buildid=", "-tags", c.tags, "-o", dir + string(filepath.Separator)}
+	byTags := make(map[string][]string)
 	for _, fn := range fns {
-		args = append(args, "./functions/"+fn)
+		byTags[tagsFor(c, fn)] = append(byTags[tagsFor(c, fn)], "./functions/"+fn)
 	}
 	env := []string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=" + c.goarch, "GOAMD64=v1", "GOARM64=v8.0"}
-	if err := goCommand(env, args...); err != nil {
-		return fmt.Errorf("building for %s: %w", c.name, err)
+	for _, tags := range slices.Sorted(maps.Keys(byTags)) {
+		args := []string{"build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w -buildid=", "-tags", tags, "-o", dir + string(filepath.Separator)}
+		if err := goCommand(env, append(args, byTags[tags]...)...); err != nil {
+			return fmt.Errorf("building for %s: %w", c.name, err)
+		}
 	}
 	return nil
 }

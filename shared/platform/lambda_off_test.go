@@ -12,8 +12,7 @@ import (
 	"github.com/uriba-live/uriba/shared/platform"
 )
 
-// TestLambdaLeftOutIsRefusedClearly runs in the tagged build the Makefile makes for the other
-// cloud: a binary without the Lambda runtime, started on it, stops at once with an error that
+// TestLambdaLeftOutIsRefusedClearly runs in the tagged build scripts/build makes for SCF: a binary without the Lambda runtime, started on it, stops at once with an error that
 // names the build tag.
 func TestLambdaLeftOutIsRefusedClearly(t *testing.T) {
 	f := platform.Function{Name: "fn", HTTP: http.NotFoundHandler()}

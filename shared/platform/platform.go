@@ -3,8 +3,10 @@
 //
 // Each cloud's binaries leave out the other cloud's runtime library with a build tag: no_scf
 // (AWS Lambda builds) drops scf-go-lib, whose RPC protocol links net/rpc, encoding/gob and
-// html/template; no_lambda (Tencent SCF builds) drops aws-lambda-go. A binary built without a
-// runtime refuses to start on it with an error that names the tag. The untagged build has both.
+// html/template; no_lambda (Tencent SCF builds) drops aws-lambda-go. no_scf_event drops
+// scf-go-lib alone, for SCF web functions, which serve HTTP themselves and never take events
+// (no_scf also leaves out the SCF activity queue). A binary built without a runtime refuses to
+// start on it with an error that names the tag. The untagged build has both.
 //
 // A function hands Run its http.Handler and, when it also consumes queue messages or timers, an
 // EventHandler. On Lambda and on SCF event functions each HTTP event (a Lambda function URL or API
@@ -142,7 +144,7 @@ func Run(ctx context.Context, f Function, getenv func(string) string, logger *sl
 			return fmt.Errorf("platform: function %q: platform scf needs _LAMBDA_SERVER_PORT, which is not set", f.Name)
 		}
 		if !scfBuilt {
-			return fmt.Errorf("platform: function %q: this binary was built without the SCF event runtime (tag no_scf)", f.Name)
+			return fmt.Errorf("platform: function %q: this binary was built without the SCF event runtime (tag no_scf or no_scf_event)", f.Name)
 		}
 		logger.InfoContext(ctx, "function starting", "function", f.Name, "platform", p)
 		startSCF(invoker{h: SCFHandler(f), name: f.Name, logger: logger})

@@ -1,4 +1,4 @@
-//go:build !no_scf
+//go:build !no_scf && !no_scf_event
 
 package platform
 

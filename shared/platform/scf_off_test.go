@@ -1,4 +1,4 @@
-//go:build no_scf
+//go:build no_scf || no_scf_event
 
 package platform_test
 
@@ -12,9 +12,9 @@ import (
 	"github.com/uriba-live/uriba/shared/platform"
 )
 
-// TestSCFLeftOutIsRefusedClearly runs in the tagged build the Makefile makes for the other
-// cloud: a binary without the SCF runtime, started on it, stops at once with an error that
-// names the build tag.
+// TestSCFLeftOutIsRefusedClearly runs in the tagged builds scripts/build makes for Lambda and for
+// SCF web functions: a binary without the SCF event runtime, started on it, stops at once with an
+// error that names the build tag.
 func TestSCFLeftOutIsRefusedClearly(t *testing.T) {
 	f := platform.Function{Name: "fn", HTTP: http.NotFoundHandler()}
 	err := platform.Run(context.Background(), f, env{"_LAMBDA_SERVER_PORT": "9000"}.get, slog.New(slog.DiscardHandler))
