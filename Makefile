@@ -1,13 +1,21 @@
 # Builds uriba's functions for AWS Lambda (arm64, provided.al2023) and Tencent SCF (amd64), and runs
-# the dev server and the tests.
+# the dev server and the tests. scripts/build does the building (see its documentation): it writes
+# dist/lambda/<fn>/bootstrap, dist/scf/<fn>/main (and scf_bootstrap for web functions) and their
+# zip packages under dist/zip/, reproducibly. WORDS=path/to/words.txt packages a moderation word
+# list, compiled, with imcallback.
 
-FUNCTIONS := pushurl imcallback levelupdater productpublisher giftbroadcaster streamender
-GOFLAGS_RELEASE := -trimpath -ldflags='-s -w'
-# Each cloud's binaries leave out the other cloud's store and queue clients.
-LAMBDA_TAGS := lambda.norpc,no_redis,no_scf
-SCF_TAGS := no_dynamodb,no_sqs
+BUILD := go run ./scripts/build $(if $(WORDS),-words $(WORDS))
 
-.PHONY: dev test lambda scf clean FORCE build-PushUrlFunction build-ImCallbackFunction build-LevelUpdaterFunction build-ProductPublisherFunction build-GiftBroadcasterFunction build-StreamEnderFunction
+.PHONY: build lambda scf dev test clean build-PushUrlFunction build-ImCallbackFunction build-LevelUpdaterFunction build-ProductPublisherFunction build-GiftBroadcasterFunction build-StreamEnderFunction
+
+build:
+	$(BUILD)
+
+lambda:
+	$(BUILD) -cloud lambda
+
+scf:
+	$(BUILD) -cloud scf
 
 dev:
 	go run ./scripts/dev
@@ -15,35 +23,19 @@ dev:
 test:
 	scripts/test
 
-lambda: $(addprefix dist/lambda/,$(addsuffix /bootstrap,$(FUNCTIONS)))
-
-dist/lambda/%/bootstrap: FORCE
-	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build $(GOFLAGS_RELEASE) -tags $(LAMBDA_TAGS) -o $@ ./functions/$*
-
-scf: $(addprefix dist/scf/,$(addsuffix /main,$(FUNCTIONS)))
-
-# HTTP functions run as SCF web functions, started by scf_bootstrap; levelupdater is an event
-# function (asynchronous invocations) and streamender one (a timer), which need no bootstrap.
-dist/scf/%/main: FORCE
-	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go build $(GOFLAGS_RELEASE) -tags $(SCF_TAGS) -o $@ ./functions/$*
-	if [ "$*" != levelupdater ] && [ "$*" != streamender ]; then install -m 0755 scripts/scf_bootstrap $(dir $@)scf_bootstrap; fi
-
-# sam build calls build-<LogicalId> with ARTIFACTS_DIR set.
-LAMBDA_BUILD = CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build $(GOFLAGS_RELEASE) -tags $(LAMBDA_TAGS) -o $(ARTIFACTS_DIR)/bootstrap
-build-PushUrlFunction:
-	$(LAMBDA_BUILD) ./functions/pushurl
-build-ImCallbackFunction:
-	$(LAMBDA_BUILD) ./functions/imcallback
-build-LevelUpdaterFunction:
-	$(LAMBDA_BUILD) ./functions/levelupdater
-build-ProductPublisherFunction:
-	$(LAMBDA_BUILD) ./functions/productpublisher
-build-GiftBroadcasterFunction:
-	$(LAMBDA_BUILD) ./functions/giftbroadcaster
-build-StreamEnderFunction:
-	$(LAMBDA_BUILD) ./functions/streamender
+# sam build calls build-<LogicalId> with ARTIFACTS_DIR set, when a function's BuildMethod is
+# makefile: each target builds that function's Lambda folder and copies it there.
+define sam_target
+build-$(1):
+	$$(BUILD) -cloud lambda -only $(2)
+	cp -p dist/lambda/$(2)/* $$(ARTIFACTS_DIR)/
+endef
+$(eval $(call sam_target,PushUrlFunction,pushurl))
+$(eval $(call sam_target,ImCallbackFunction,imcallback))
+$(eval $(call sam_target,LevelUpdaterFunction,levelupdater))
+$(eval $(call sam_target,ProductPublisherFunction,productpublisher))
+$(eval $(call sam_target,GiftBroadcasterFunction,giftbroadcaster))
+$(eval $(call sam_target,StreamEnderFunction,streamender))
 
 clean:
 	rm -rf dist
-
-FORCE:

@@ -1,9 +1,11 @@
 package function
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"time"
@@ -98,30 +100,56 @@ func (s userSigner) Sign(userID string, ttl time.Duration) (string, time.Time, e
 	return tim.GenUserSig(s.appID, s.key.Reveal(), userID, ttl)
 }
 
-// Moderator compiles the configured word list, or the built-in list when c.Builtin is set.
-// Skipped lines are logged; a list without a banned word is an error.
+// Moderator returns the matcher of the configured word list, or of the built-in list when
+// c.Builtin is set. When the list's compiled form (the file's path with
+// moderation.CompiledSuffix, which scripts/build writes) is there and was made from the list's
+// current text by this version, it is loaded, which takes a few milliseconds; otherwise the list
+// is compiled from its text, which takes tens of milliseconds for a large list, and the reason is
+// logged. Skipped lines are logged; a list without a banned word is an error.
 func Moderator(c config.WordList, logger *slog.Logger) (*moderation.Matcher, error) {
 	if c.Builtin {
 		logger.Info("moderating with the built-in word list")
 		return moderation.Compile(moderation.DefaultWordList()), nil
 	}
-	f, err := os.Open(c.File)
+	src, err := os.ReadFile(c.File)
 	if err != nil {
 		return nil, fmt.Errorf("MODERATION_WORDS_FILE: %w", err)
 	}
-	defer f.Close()
-	words, report, err := moderation.ParseWordList(f)
+	compiled := c.File + moderation.CompiledSuffix
+	data, err := os.ReadFile(compiled)
+	switch {
+	case err == nil:
+		m, report, err := moderation.LoadCompiled(data, src)
+		if err == nil {
+			logSkipped(logger, c.File, report)
+			logger.Info("word list loaded", "file", c.File, "compiled", compiled, "words", report.Words, "allow", report.Allow)
+			return m, nil
+		}
+		logger.Warn("the compiled word list cannot be used: compiling the word list", "file", c.File, "compiled", compiled, "err", err)
+	case errors.Is(err, fs.ErrNotExist):
+		logger.Info("no compiled word list: compiling the word list", "file", c.File, "compiled", compiled)
+	default:
+		logger.Warn("the compiled word list cannot be read: compiling the word list", "file", c.File, "err", err)
+	}
+	start := time.Now()
+	words, report, err := moderation.ParseWordList(bytes.NewReader(src))
 	if errors.Is(err, moderation.ErrEmptyList) {
 		return nil, fmt.Errorf("MODERATION_WORDS_FILE %s holds no banned word", c.File)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("MODERATION_WORDS_FILE: %w", err)
 	}
+	logSkipped(logger, c.File, report)
+	m := moderation.Compile(words)
+	logger.Info("word list loaded", "file", c.File, "words", report.Words, "allow", report.Allow, "compile_time", time.Since(start))
+	return m, nil
+}
+
+// logSkipped logs the lines of a word list that were skipped, if any.
+func logSkipped(logger *slog.Logger, file string, report moderation.ParseReport) {
 	if len(report.Invalid) > 0 || len(report.Unusable) > 0 {
-		logger.Warn("word list lines skipped", "file", c.File, "not_utf8", report.Invalid, "unusable", report.Unusable)
+		logger.Warn("word list lines skipped", "file", file, "not_utf8", report.Invalid, "unusable", report.Unusable)
 	}
-	logger.Info("word list loaded", "file", c.File, "words", report.Words, "allow", report.Allow)
-	return moderation.Compile(words), nil
 }
 
 // Viewers authenticates viewers by the UserSigs of the configured app.

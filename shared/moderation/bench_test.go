@@ -1,7 +1,9 @@
 package moderation_test
 
 import (
+	"bytes"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/uriba-live/uriba/shared/moderation"
@@ -80,4 +82,23 @@ func BenchmarkCompile(b *testing.B) {
 			b.ReportMetric(float64(after.HeapAlloc)-float64(before.HeapAlloc), "heap-bytes")
 		})
 	}
+}
+
+// BenchmarkLoadCompiled reports the time to load the compiled form of a 10,000-word list, which a
+// function does at start-up instead of Compile, and its size (bytes).
+func BenchmarkLoadCompiled(b *testing.B) {
+	words := moderationtest.Generate(10_000, 200, benchSeed).Words
+	src := []byte(strings.Join(words, "\n"))
+	l, rep, err := moderation.ParseWordList(bytes.NewReader(src))
+	if err != nil {
+		b.Fatal(err)
+	}
+	data := moderation.EncodeCompiled(moderation.Compile(l), src, rep)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := moderation.LoadCompiled(data, src); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(data)), "bytes")
 }

@@ -29,7 +29,6 @@ const (
 // package documentation. It is built once by Compile and is safe for concurrent use.
 type Matcher struct {
 	ascii  [utf8.RuneSelf]uint32
-	fold   *folding
 	pages  []uint32      // rune>>8 → offset of its block in blocks
 	blocks []uint32      // the code of each rune, 256 per block
 	lead3  *[1024]uint32 // the first two bytes of a three-byte sequence → offset in blocks
@@ -45,9 +44,30 @@ type Matcher struct {
 	single   []bool // code → whether it is a one-character word
 	kb       uint32 // codes 1..kb occur in banned words; higher codes only in allow entries
 
-	alpha   map[rune]uint32 // folded rune → code
+	alpha   map[rune]uint32 // folded rune → code, while Compile runs
 	wordish []bool          // code → whether its rune is Latin, Greek, Cyrillic or a digit
 	pats    []pattern
+
+	// kana holds, for each rune isKana accepts (see kanaSlot), the code of its voiced (kana[0])
+	// and semi-voiced (kana[1]) form, or noCompose when it has none.
+	kana *[2][kanaSlots]uint32
+}
+
+// The runes isKana accepts by their first two bytes: U+3040..U+30FF and U+FF40..U+FFBF.
+const (
+	kanaSlots        = 0xC0 + 0x80
+	noCompose uint32 = ^uint32(0)
+)
+
+// kanaSlot returns the index of r in Matcher.kana, or -1 when r is not a rune isKana accepts.
+func kanaSlot(r rune) int {
+	switch {
+	case r >= 0x3040 && r < 0x3100:
+		return int(r - 0x3040)
+	case r >= 0xFF40 && r < 0xFFC0:
+		return 0xC0 + int(r-0xFF40)
+	}
+	return -1
 }
 
 // slot is one state of the double-array automaton.
@@ -129,7 +149,7 @@ func foldWord(f *folding, w string) (folded, bool) {
 // A Matcher built from an empty list matches nothing.
 func Compile(l WordList) *Matcher {
 	f := theFolding()
-	m := &Matcher{fold: f, alpha: make(map[rune]uint32)}
+	m := &Matcher{alpha: make(map[rune]uint32)}
 
 	var words, allow []folded
 	seen := make(map[string]bool)
@@ -193,9 +213,33 @@ func Compile(l WordList) *Matcher {
 		}
 	}
 	m.buildTables(f)
+	m.buildKana(f)
 	m.buildAutomaton(words)
 	m.buildCovers(allow)
+	m.alpha = nil // matching needs only the tables
 	return m
+}
+
+// buildKana fills m.kana: the code of each kana joined with a voiced or semi-voiced sound mark.
+func (m *Matcher) buildKana(f *folding) {
+	m.kana = new([2][kanaSlots]uint32)
+	for i := range kanaSlots {
+		r := rune(0x3040 + i)
+		if i >= 0xC0 {
+			r = rune(0xFF40 + i - 0xC0)
+		}
+		var buf [1]rune
+		rs := f.runes(r, &buf)
+		for mk := range 2 {
+			m.kana[mk][i] = noCompose
+			if len(rs) != 1 {
+				continue
+			}
+			if c, ok := f.compose(rs[0], markVoiced+mk); ok {
+				m.kana[mk][i] = m.alpha[c]
+			}
+		}
+	}
 }
 
 // codeOfFolded returns the code of the runes a rune folds to.

@@ -49,6 +49,7 @@ func buildFolding() *folding {
 		special: make([]uint64, tableLimit/64),
 		folds:   make(map[rune][]rune),
 	}
+	cl := newClasses()
 	var buf [utf8.UTFMax]byte
 	for r := rune(0); r < tableLimit; r++ {
 		if markOf(r) != markNone {
@@ -59,7 +60,7 @@ func buildFolding() *folding {
 			// U+FFFD stands for undecodable bytes: a real character that matches nothing.
 			continue
 		}
-		if isInvisible(r) {
+		if cl.invisible.has(r) {
 			f.special[r/64] |= 1 << (r % 64)
 			f.sep[r/64] |= 1 << (r % 64)
 			f.ignore[r/64] |= 1 << (r % 64)
@@ -70,17 +71,17 @@ func buildFolding() *folding {
 		if norm.NFKC.Properties(buf[:n]).Decomposition() != nil {
 			// Compatibility characters such as ㈱, ① or ™ fold to the letters they stand for.
 			for _, y := range norm.NFKC.String(string(r)) {
-				if isSeparator(y) || markOf(y) != markNone {
+				if cl.isSeparator(y) || markOf(y) != markNone {
 					continue
 				}
-				out = append(out, foldLetter(y))
+				out = append(out, cl.foldLetter(y))
 			}
 			if len(out) == 1 && out[0] == r {
 				continue
 			}
-		} else if isSeparator(r) {
+		} else if cl.separator.has(r) {
 			out = nil
-		} else if y := foldLetter(r); y != r {
+		} else if y := cl.foldLetter(r); y != r {
 			out = []rune{y}
 		} else {
 			continue
@@ -106,6 +107,79 @@ func buildFolding() *folding {
 		}
 	}
 	return f
+}
+
+// runeSet is a set of runes below tableLimit, one bit each.
+type runeSet []uint64
+
+// newRuneSet returns the set of the runes below tableLimit in the tables.
+func newRuneSet(tabs ...*unicode.RangeTable) runeSet {
+	s := make(runeSet, tableLimit/64)
+	for _, t := range tabs {
+		for _, g := range t.R16 {
+			for r := rune(g.Lo); r <= rune(g.Hi); r += rune(g.Stride) {
+				s.add(r)
+			}
+		}
+		for _, g := range t.R32 {
+			for r := rune(g.Lo); r <= rune(g.Hi) && r < tableLimit; r += rune(g.Stride) {
+				s.add(r)
+			}
+		}
+	}
+	return s
+}
+
+func (s runeSet) add(r rune)      { s[r/64] |= 1 << (r % 64) }
+func (s runeSet) has(r rune) bool { return s[r/64]&(1<<(r%64)) != 0 }
+
+// classes holds isInvisible, isSeparator and the script test of foldLetter for the runes below
+// tableLimit as sets, built from the Unicode tables in one pass each rather than looked up rune by
+// rune: buildFolding classifies every rune below tableLimit.
+type classes struct {
+	invisible, separator, lgc runeSet
+}
+
+func newClasses() *classes {
+	c := &classes{
+		invisible: newRuneSet(unicode.Cf, unicode.Mn, unicode.Me, unicode.Variation_Selector,
+			unicode.Other_Default_Ignorable_Code_Point),
+		separator: newRuneSet(unicode.Z, unicode.P, unicode.S, unicode.Cc, unicode.Cf, unicode.Co,
+			unicode.Mn, unicode.Me),
+		lgc: newRuneSet(unicode.Latin, unicode.Greek, unicode.Cyrillic),
+	}
+	pcm := newRuneSet(unicode.Prepended_Concatenation_Mark)
+	for i := range c.invisible {
+		c.invisible[i] &^= pcm[i]
+	}
+	// The cases isSeparator adds to the tables.
+	for _, r := range []rune{0x115F, 0x1160, 0x3164, 0xFFA0} {
+		c.separator.add(r)
+	}
+	for r := rune(0x1F000); r < 0x1FC00; r++ {
+		if !unicode.In(r, unicode.L, unicode.N) {
+			c.separator.add(r)
+		}
+	}
+	return c
+}
+
+// isSeparator is isSeparator(r).
+func (c *classes) isSeparator(r rune) bool {
+	if r < 0 || r >= tableLimit {
+		return isSeparator(r)
+	}
+	return c.separator.has(r)
+}
+
+// foldLetter is foldLetter(r).
+func (c *classes) foldLetter(r rune) rune {
+	return foldLetterIn(r, func(r rune) bool {
+		if r < 0 || r >= tableLimit {
+			return unicode.In(r, unicode.Latin, unicode.Greek, unicode.Cyrillic)
+		}
+		return c.lgc.has(r)
+	})
 }
 
 // single returns the fold of r when r folds to exactly one rune, and r itself otherwise.
@@ -206,8 +280,13 @@ func isSeparator(r rune) bool {
 // foldLetter folds the case of r, strips the diacritics of Latin, Greek and Cyrillic letters, and
 // turns katakana into hiragana.
 func foldLetter(r rune) rune {
+	return foldLetterIn(r, func(r rune) bool { return unicode.In(r, unicode.Latin, unicode.Greek, unicode.Cyrillic) })
+}
+
+// foldLetterIn is foldLetter with the test for Latin, Greek and Cyrillic given.
+func foldLetterIn(r rune, latinGreekCyrillic func(rune) bool) rune {
 	r = unicode.ToLower(unicode.ToUpper(r))
-	if r >= 0x80 && unicode.In(r, unicode.Latin, unicode.Greek, unicode.Cyrillic) {
+	if r >= 0x80 && latinGreekCyrillic(r) {
 		d := []rune(norm.NFD.String(string(r)))
 		if len(d) > 1 {
 			stripped := true

@@ -44,3 +44,29 @@ func TestFilterAgreesWithScan(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkFolding measures building the shared folding tables, which the first Compile or
+// ParseWordList of a process pays for.
+func BenchmarkFolding(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		buildFolding()
+	}
+}
+
+// TestClassesAgreeWithThePredicates holds the sets buildFolding uses to the predicates they stand
+// for, for every rune they cover.
+func TestClassesAgreeWithThePredicates(t *testing.T) {
+	c := newClasses()
+	for r := rune(0); r < tableLimit; r++ {
+		if got, want := c.invisible.has(r), isInvisible(r); got != want {
+			t.Fatalf("U+%04X: invisible %v, want %v", r, got, want)
+		}
+		if got, want := c.isSeparator(r), isSeparator(r); got != want {
+			t.Fatalf("U+%04X: separator %v, want %v", r, got, want)
+		}
+		if got, want := c.foldLetter(r), foldLetter(r); got != want {
+			t.Fatalf("U+%04X: folds to U+%04X, want U+%04X", r, got, want)
+		}
+	}
+}

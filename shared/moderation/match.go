@@ -356,20 +356,16 @@ func isKana(text string, i int) bool {
 // composed returns the code of the kana s joined with a sound mark of the given code.
 func (m *Matcher) composed(s string, mark uint32) (uint32, bool) {
 	r, _ := utf8.DecodeRuneInString(s)
-	var buf [1]rune
-	rs := m.fold.runes(r, &buf)
-	if len(rs) != 1 {
+	i := kanaSlot(r)
+	if i < 0 {
 		return 0, false
 	}
-	mk := markVoiced
+	mk := 0
 	if mark == codeSemiVoiced {
-		mk = markSemiVoiced
+		mk = 1
 	}
-	c, ok := m.fold.compose(rs[0], mk)
-	if !ok {
-		return 0, false
-	}
-	return m.alpha[c], true
+	c := m.kana[mk][i]
+	return c, c != noCompose
 }
 
 // ringSize is the number of folded characters scan remembers: enough for a banned word and for

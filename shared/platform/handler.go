@@ -5,15 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-
-	"github.com/aws/aws-lambda-go/events"
 )
 
 // LambdaHandler returns the handler Run uses on AWS Lambda. A Lambda function URL or API Gateway
 // HTTP API (payload 2.0) event is served by f.HTTP and answered as an
-// events.LambdaFunctionURLResponse: Set-Cookie values in cookies, other repeated headers joined,
-// binary bodies base64-encoded. An API Gateway REST (payload 1.0) event is answered as an
-// events.APIGatewayProxyResponse with Set-Cookie values in multiValueHeaders. Any other event goes
+// aws-lambda-go's events.LambdaFunctionURLResponse: Set-Cookie values in cookies, other repeated
+// headers joined, binary bodies base64-encoded. An API Gateway REST (payload 1.0) event is answered
+// as an events.APIGatewayProxyResponse with Set-Cookie values in multiValueHeaders. Any other event goes
 // to f.Event.
 func LambdaHandler(f Function) EventHandler {
 	return func(ctx context.Context, event json.RawMessage) (any, error) {
@@ -65,7 +63,7 @@ func handle(ctx context.Context, f Function, event json.RawMessage, onSCF bool) 
 
 	switch kind {
 	case lambdaV2:
-		return &events.LambdaFunctionURLResponse{
+		return &lambdaURLResponse{
 			StatusCode:      res.status,
 			Headers:         res.headers,
 			Body:            res.body,
@@ -73,7 +71,7 @@ func handle(ctx context.Context, f Function, event json.RawMessage, onSCF bool) 
 			Cookies:         res.cookies,
 		}, nil
 	case lambdaV1:
-		reply := &events.APIGatewayProxyResponse{
+		reply := &lambdaProxyResponse{
 			StatusCode:      res.status,
 			Headers:         res.headers,
 			Body:            res.body,
@@ -102,6 +100,27 @@ func handle(ctx context.Context, f Function, event json.RawMessage, onSCF bool) 
 			Body:            res.body,
 		}, nil
 	}
+}
+
+// lambdaURLResponse is a Lambda function URL (and API Gateway HTTP API payload 2.0) response,
+// encoded as aws-lambda-go's events.LambdaFunctionURLResponse is; the shape is declared here so
+// that SCF builds, which leave out aws-lambda-go, answer these events too.
+type lambdaURLResponse struct {
+	StatusCode      int               `json:"statusCode"`
+	Headers         map[string]string `json:"headers"`
+	Body            string            `json:"body"`
+	IsBase64Encoded bool              `json:"isBase64Encoded"`
+	Cookies         []string          `json:"cookies"`
+}
+
+// lambdaProxyResponse is an API Gateway REST (payload 1.0) response, encoded as aws-lambda-go's
+// events.APIGatewayProxyResponse is.
+type lambdaProxyResponse struct {
+	StatusCode        int                 `json:"statusCode"`
+	Headers           map[string]string   `json:"headers"`
+	MultiValueHeaders map[string][]string `json:"multiValueHeaders"`
+	Body              string              `json:"body"`
+	IsBase64Encoded   bool                `json:"isBase64Encoded,omitempty"`
 }
 
 // scfResponse is Tencent's API gateway integration response, which SCF function URLs share.

@@ -1,6 +1,13 @@
 // Package platform runs one uriba function unchanged on AWS Lambda, on Tencent SCF (as an event
 // function or a web function) and on a laptop as a plain net/http server.
 //
+// Each cloud's binaries leave out the other cloud's runtime library with a build tag: no_scf
+// (AWS Lambda builds) drops scf-go-lib, whose RPC protocol links net/rpc, encoding/gob and
+// html/template; no_lambda (Tencent SCF builds) drops aws-lambda-go. no_scf_event drops
+// scf-go-lib alone, for SCF web functions, which serve HTTP themselves and never take events
+// (no_scf also leaves out the SCF activity queue). A binary built without a runtime refuses to
+// start on it with an error that names the tag. The untagged build has both.
+//
 // A function hands Run its http.Handler and, when it also consumes queue messages or timers, an
 // EventHandler. On Lambda and on SCF event functions each HTTP event (a Lambda function URL or API
 // Gateway request, an SCF API gateway or function URL request) is converted to an *http.Request,
@@ -20,9 +27,6 @@ import (
 	"os"
 	"strings"
 	"time"
-
-	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/tencentyun/scf-go-lib/cloudfunction"
 )
 
 // Function is what a uriba function hands to Run.
@@ -129,17 +133,21 @@ func Run(ctx context.Context, f Function, getenv func(string) string, logger *sl
 		if getenv("AWS_LAMBDA_RUNTIME_API") == "" {
 			return fmt.Errorf("platform: function %q: platform lambda needs AWS_LAMBDA_RUNTIME_API, which is not set", f.Name)
 		}
+		if !lambdaBuilt {
+			return fmt.Errorf("platform: function %q: this binary was built without the Lambda runtime (tag no_lambda)", f.Name)
+		}
 		logger.InfoContext(ctx, "function starting", "function", f.Name, "platform", p)
-		// The Lambda library takes an Invoke([]byte) handler without reflection, and never returns.
-		lambda.StartWithOptions(invoker{h: LambdaHandler(f), name: f.Name, logger: logger}, lambda.WithContext(ctx))
+		startLambda(ctx, invoker{h: LambdaHandler(f), name: f.Name, logger: logger})
 		return errors.New("platform: the Lambda runtime loop returned")
 	case SCF:
 		if getenv("_LAMBDA_SERVER_PORT") == "" {
 			return fmt.Errorf("platform: function %q: platform scf needs _LAMBDA_SERVER_PORT, which is not set", f.Name)
 		}
+		if !scfBuilt {
+			return fmt.Errorf("platform: function %q: this binary was built without the SCF event runtime (tag no_scf or no_scf_event)", f.Name)
+		}
 		logger.InfoContext(ctx, "function starting", "function", f.Name, "platform", p)
-		// scf-go-lib serves its RPC protocol on _LAMBDA_SERVER_PORT and never returns.
-		cloudfunction.StartHandler(invoker{h: SCFHandler(f), name: f.Name, logger: logger})
+		startSCF(invoker{h: SCFHandler(f), name: f.Name, logger: logger})
 		return errors.New("platform: the SCF function server returned")
 	case SCFWeb, Local:
 		addr := ListenAddr(getenv, p)
