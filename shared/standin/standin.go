@@ -99,9 +99,10 @@ type IM struct {
 	keepAlive   time.Duration
 	limits      restLimits
 
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	ctx       context.Context
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+	closeOnce sync.Once
 
 	mu        sync.Mutex
 	closed    bool
@@ -214,13 +215,12 @@ func (im *IM) routes() http.Handler {
 // Close ends every event stream, answers messages still waiting for frequency control with an
 // internal error, and waits for callbacks in flight, which it cancels; then it writes the state
 // to Config.StateFile, when set. The handler keeps answering REST calls afterwards, but no longer
-// delivers messages, calls callbacks or saves the state.
-func (im *IM) Close() {
+// delivers messages, calls callbacks or saves the state. A second call returns once the first has
+// finished.
+func (im *IM) Close() { im.closeOnce.Do(im.close) }
+
+func (im *IM) close() {
 	im.mu.Lock()
-	if im.closed {
-		im.mu.Unlock()
-		return
-	}
 	im.closed = true
 	for _, g := range im.groups {
 		im.abandonPendingLocked(g, errorf(codeInternal, "the stand-in is closing"))

@@ -154,3 +154,19 @@ func TestABrokenStateFileIsRefusedWithAHint(t *testing.T) {
 		}
 	}
 }
+
+func TestEveryCloseReturnsOnceTheStateIsWritten(t *testing.T) {
+	for i := range 20 {
+		path := filepath.Join(t.TempDir(), "standin.json")
+		h := newHarness(t, withStateFile(path, time.Hour)).start()
+		h.createGroup(fmt.Sprintf("room-%d", i))
+		started := make(chan struct{})
+		go func() { close(started); h.im.Close() }()
+		<-started
+		h.im.Close()
+		b, err := os.ReadFile(path)
+		if err != nil || !strings.Contains(string(b), fmt.Sprintf(`"room-%d"`, i)) {
+			t.Fatalf("after the second Close returned, the state file holds %q (%v)", b, err)
+		}
+	}
+}
