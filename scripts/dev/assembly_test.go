@@ -52,7 +52,10 @@ func TestTheDevServerServesExactlyEveryFunctionsRoutes(t *testing.T) {
 	union = slices.Compact(union)
 
 	env := map[string]string{"STORE": "bolt:" + filepath.Join(t.TempDir(), "uriba.db")}
-	s := newSettings(func(k string) string { return env[k] })
+	s, err := newSettings(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
 	s.setBaseURL("http://127.0.0.1:1")
 	srv, err := newServer(context.Background(), s, slog.New(slog.DiscardHandler))
 	if err != nil {

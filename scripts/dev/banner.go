@@ -3,9 +3,11 @@ package main
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 
 	"github.com/uriba-live/uriba/shared/config"
+	"github.com/uriba-live/uriba/shared/function/local"
 )
 
 func printBanner(w io.Writer, s *settings) {
@@ -24,8 +26,23 @@ func printBanner(w io.Writer, s *settings) {
 	}
 	fmt.Fprintf(&b, "  IM app           SDKAppID %d, admin %s\n", app.SDKAppID, app.Admin)
 	fmt.Fprintf(&b, "  store            %s:%s\n", store.Kind, store.Target)
-	if len(s.generated) > 0 {
-		fmt.Fprintf(&b, "  generated        %s (set them to keep them across restarts)\n", strings.Join(s.generated, ", "))
+	if s.stateDir != "" {
+		files := []string{filepath.Join(s.stateDir, local.StreamsStateFile)}
+		if !s.realIM {
+			files = append([]string{filepath.Join(s.stateDir, local.IMStateFile)}, files...)
+		}
+		fmt.Fprintf(&b, "  stand-in state   %s\n", strings.Join(files, ", "))
+	}
+	if sec := s.secrets; sec.path != "" && len(sec.inFile) > 0 {
+		how := "reused"
+		switch {
+		case len(sec.generated) == len(sec.inFile):
+			how = "generated now"
+		case len(sec.generated) > 0:
+			how = "reused; generated now: " + strings.Join(sec.generated, ", ")
+		}
+		fmt.Fprintf(&b, "  dev secrets      %s keeps %s (%s)\n", sec.path, strings.Join(sec.inFile, ", "), how)
+		fmt.Fprintf(&b, "                   the environment overrides them; delete the file for new ones\n")
 	}
 	fmt.Fprintf(&b, "\nMerchant key: %s\n\nTry:\n", s.merchantKey)
 	fmt.Fprintf(&b, "  curl -s -X POST -H 'Authorization: Bearer %s' %s/v1/users/viewer1/usersig\n\n", s.merchantKey, s.baseURL)

@@ -4,7 +4,9 @@
 //	go run ./scripts/dev
 //
 // Settings come from the environment as in production (see DESIGN.md, Configuration); what is
-// unset gets a development default, and generated secrets are printed only for the local app.
+// unset gets a development default. Secrets it generates are kept next to the store
+// (var/dev-secrets.json) and reused on the next start, and the IM and streaming stand-ins keep
+// their state there too, so that a restart keeps UserSigs, the merchant key and the rooms working.
 package main
 
 import (
@@ -28,7 +30,10 @@ func main() {
 }
 
 func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
-	settings := newSettings(getenv)
+	settings, err := newSettings(getenv)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", settings.addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s (set URIBA_ADDR to use another address): %w", settings.addr, err)

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,8 +22,19 @@ import (
 	"github.com/uriba-live/uriba/shared/httpapi"
 )
 
-// devServer runs the dev server on a free loopback port and returns its base URL.
+// devServer runs the dev server on a free loopback port until the test ends and returns its base
+// URL.
 func devServer(t testing.TB, env map[string]string) string {
+	t.Helper()
+	base, _, stop := startDevServer(t, env)
+	t.Cleanup(stop)
+	return base
+}
+
+// startDevServer runs the dev server on a free loopback port, with a store in a temporary folder
+// unless env sets STORE. It returns the server's base URL, its banner, and stop, which stops it
+// and waits until it has.
+func startDevServer(t testing.TB, env map[string]string) (base, banner string, stop func()) {
 	t.Helper()
 	env["URIBA_ADDR"] = "127.0.0.1:0"
 	if env["STORE"] == "" {
@@ -32,30 +44,39 @@ func devServer(t testing.TB, env map[string]string) string {
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, func(k string) string { return env[k] }, pw, io.Discard); pw.Close() }()
-	t.Cleanup(func() {
-		// A connection the client opened but never used holds up a graceful shutdown for 5 s.
-		http.DefaultClient.CloseIdleConnections()
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("dev server stopped with %v", err)
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			// A connection the client opened but never used holds up a graceful shutdown for 5 s.
+			http.DefaultClient.CloseIdleConnections()
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("dev server stopped with %v", err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Error("dev server did not stop within 5 s of cancellation")
 			}
-		case <-time.After(5 * time.Second):
-			t.Error("dev server did not stop within 5 s of cancellation")
-		}
-	})
-	lines := bufio.NewScanner(pr)
-	if !lines.Scan() {
-		t.Fatalf("dev server printed nothing: %v", <-done)
+		})
 	}
-	first := lines.Text()
+	lines := bufio.NewScanner(pr)
+	var b strings.Builder
+	for lines.Scan() {
+		b.WriteString(lines.Text() + "\n")
+		if strings.HasPrefix(lines.Text(), "Press Ctrl-C") {
+			break
+		}
+	}
+	banner = b.String()
 	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	first, _, _ := strings.Cut(banner, "\n")
 	i := strings.Index(first, "http://")
 	if i < 0 {
+		stop()
 		t.Fatalf("first line %q names no URL", first)
 	}
-	return first[i:]
+	return first[i:], banner, stop
 }
 
 func postJSON(t testing.TB, u, body string, header map[string]string) (int, []byte) {
@@ -172,7 +193,10 @@ func TestDevServerAcceptsConfiguredMerchantDigestsToo(t *testing.T) {
 
 func TestEveryRouteIsDocumented(t *testing.T) {
 	env := map[string]string{"STORE": "bolt:" + filepath.Join(t.TempDir(), "uriba.db")}
-	s := newSettings(func(k string) string { return env[k] })
+	s, err := newSettings(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
 	s.setBaseURL("http://127.0.0.1:1")
 	srv, err := newServer(context.Background(), s, slog.New(slog.DiscardHandler))
 	if err != nil {

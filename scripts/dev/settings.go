@@ -1,9 +1,8 @@
 package main
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"log/slog"
+	"path/filepath"
 
 	"github.com/uriba-live/uriba/shared/config"
 	"github.com/uriba-live/uriba/shared/platform"
@@ -15,7 +14,8 @@ type settings struct {
 	baseURL     string
 	merchantKey string // the plain key, printed for the developer
 	realIM      bool   // IM_BASE_URL is set: talk to Tencent IM instead of the stand-in
-	generated   []string
+	secrets     *keptSecrets
+	stateDir    string // the store's folder, where the stand-ins keep their state; empty when STORE is not a bolt file
 	laptop      config.Laptop
 	getenv      func(string) string
 	Getenv      func(string) string // the environment with the development defaults
@@ -24,27 +24,36 @@ type settings struct {
 // devSDKAppID is the SDKAppID of the local IM app when IM_SDKAPPID is unset.
 const devSDKAppID = "1400000001"
 
-func newSettings(getenv func(string) string) *settings {
+// devStore is the store when STORE is unset.
+const devStore = "bolt:var/uriba.db"
+
+// newSettings reads the environment through getenv and fills in the development defaults; the
+// secrets it generates are kept in the store's folder and reused on the next start.
+func newSettings(getenv func(string) string) (*settings, error) {
 	s := &settings{
 		getenv: getenv,
 		addr:   platform.ListenAddr(getenv, platform.Local),
 		realIM: config.RealIM(getenv),
-		laptop: config.Laptop{
-			SDKAppID:    devSDKAppID,
-			Admin:       "administrator",
-			Store:       "bolt:var/uriba.db",
-			SecretKey:   randomHex(32),
-			MerchantKey: getenv("URIBA_DEV_MERCHANT_KEY"),
-			StreamKeys:  [4]string{randomHex(16), randomHex(16), randomHex(16), randomHex(16)},
-		},
 	}
-	if s.laptop.MerchantKey == "" {
-		s.laptop.MerchantKey = "mk_" + randomHex(16)
-		s.generated = append(s.generated, "URIBA_DEV_MERCHANT_KEY")
+	if store := config.NewLocalLoader(getenv).Store(devStore); store.Kind == "bolt" {
+		s.stateDir = filepath.Dir(store.Target)
+	}
+	var err error
+	if s.secrets, err = loadSecrets(getenv, s.stateDir); err != nil {
+		return nil, err
+	}
+	v := s.secrets.values
+	s.laptop = config.Laptop{
+		SDKAppID:    devSDKAppID,
+		Admin:       "administrator",
+		Store:       devStore,
+		SecretKey:   v["IM_SECRET_KEY"],
+		MerchantKey: v["URIBA_DEV_MERCHANT_KEY"],
+		StreamKeys:  [4]string{v["STREAM_PUSH_KEY"], v["STREAM_PLAY_KEY"], v["STREAM_CALLBACK_KEY"], v["CLOUDAPI_SECRET_KEY"]},
 	}
 	s.merchantKey = s.laptop.MerchantKey
 	s.apply()
-	return s
+	return s, nil
 }
 
 // setBaseURL records the address the server listens on; unless a real IM is configured, IM REST
@@ -58,24 +67,7 @@ func (s *settings) setBaseURL(u string) {
 	s.apply()
 }
 
-func (s *settings) apply() {
-	var generated []string
-	s.Getenv, generated = s.laptop.WithDefaults(s.getenv)
-	for _, g := range generated {
-		if !contains(s.generated, g) {
-			s.generated = append(s.generated, g)
-		}
-	}
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
+func (s *settings) apply() { s.Getenv = s.laptop.WithDefaults(s.getenv) }
 
 func (s *settings) logLevel() slog.Level {
 	var l slog.Level
@@ -87,10 +79,4 @@ func (s *settings) logLevel() slog.Level {
 		return slog.LevelInfo
 	}
 	return l
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }

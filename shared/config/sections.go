@@ -342,7 +342,7 @@ type Laptop struct {
 	SDKAppID string
 	Admin    string
 	Store    string
-	// SecretKey applies when IM_SECRET_KEY is unset; it is reported as generated.
+	// SecretKey applies when IM_SECRET_KEY is unset.
 	SecretKey string
 	// MerchantKey is a plain merchant key accepted next to the digests of MERCHANT_KEY_SHA256.
 	MerchantKey string
@@ -351,8 +351,7 @@ type Laptop struct {
 	// CloudAPIBaseURL applies when CLOUDAPI_BASE_URL is unset: the streaming stand-in's address.
 	CloudAPIBaseURL string
 	// StreamKeys are the push, play and callback keys (STREAM_PUSH_KEY, STREAM_PLAY_KEY,
-	// STREAM_CALLBACK_KEY) and the Cloud API secret key applied when unset; they are reported as
-	// generated.
+	// STREAM_CALLBACK_KEY) and the Cloud API secret key applied when unset.
 	StreamKeys [4]string
 }
 
@@ -366,24 +365,16 @@ var laptopStreaming = map[string]string{
 // stand-in is needed.
 func RealIM(getenv func(string) string) bool { return strings.TrimSpace(getenv("IM_BASE_URL")) != "" }
 
-// WithDefaults returns a getenv that reads the environment and falls back to the defaults of d,
-// and the names of the variables whose value d generated.
-func (d Laptop) WithDefaults(getenv func(string) string) (func(string) string, []string) {
-	defaults := map[string]string{"IM_SDKAPPID": d.SDKAppID, "IM_ADMIN": d.Admin, "STORE": d.Store, "IM_BASE_URL": d.IMBaseURL}
-	var generated []string
-	if getenv("IM_SECRET_KEY") == "" {
-		defaults["IM_SECRET_KEY"] = d.SecretKey
-		generated = append(generated, "IM_SECRET_KEY")
-	}
+// WithDefaults returns a getenv that reads the environment and falls back to the defaults of d.
+// MERCHANT_KEY_SHA256 holds the digest of d.MerchantKey next to the environment's digests.
+func (d Laptop) WithDefaults(getenv func(string) string) func(string) string {
+	defaults := map[string]string{"IM_SDKAPPID": d.SDKAppID, "IM_ADMIN": d.Admin, "STORE": d.Store, "IM_BASE_URL": d.IMBaseURL,
+		"IM_SECRET_KEY": d.SecretKey, "CLOUDAPI_BASE_URL": d.CloudAPIBaseURL}
 	for k, v := range laptopStreaming {
 		defaults[k] = v
 	}
-	defaults["CLOUDAPI_BASE_URL"] = d.CloudAPIBaseURL
 	for i, name := range []string{"STREAM_PUSH_KEY", "STREAM_PLAY_KEY", "STREAM_CALLBACK_KEY", "CLOUDAPI_SECRET_KEY"} {
-		if getenv(name) == "" && d.StreamKeys[i] != "" {
-			defaults[name] = d.StreamKeys[i]
-			generated = append(generated, name)
-		}
+		defaults[name] = d.StreamKeys[i]
 	}
 	sum := sha256.Sum256([]byte(d.MerchantKey))
 	digests := hex.EncodeToString(sum[:])
@@ -398,5 +389,5 @@ func (d Laptop) WithDefaults(getenv func(string) string) (func(string) string, [
 			return v
 		}
 		return defaults[name]
-	}, generated
+	}
 }

@@ -96,6 +96,7 @@ func (im *IM) accountImport(c *restCall) (any, *imError) {
 	if req.FaceURL != "" {
 		a.profile[tim.TagImage], _ = json.Marshal(req.FaceURL)
 	}
+	im.changedLocked()
 	return ok()
 }
 
@@ -128,6 +129,7 @@ func (im *IM) portraitSet(c *restCall) (any, *imError) {
 	for i, item := range req.ProfileItem {
 		a.profile[item.Tag] = values[i]
 	}
+	im.changedLocked()
 	return ok()
 }
 

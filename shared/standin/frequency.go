@@ -103,6 +103,7 @@ func (im *IM) abandonPendingLocked(g *group, e *imError) {
 func (im *IM) deliverLocked(g *group, o outgoing) sendResult {
 	now := im.now()
 	g.seq++
+	im.changedLocked()
 	m := Message{
 		GroupID:         g.id,
 		Seq:             g.seq,

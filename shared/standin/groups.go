@@ -127,6 +127,7 @@ func (im *IM) createGroup(c *restCall) (any, *imError) {
 		g.setField(f.Key, f.Value)
 	}
 	im.groups[id] = g
+	im.changedLocked()
 	im.log.Info("group created", "group", id)
 	return tim.CreateGroupReply{Reply: tim.OK, GroupID: id}, nil
 }
@@ -246,6 +247,7 @@ func anyGroup(req *tim.GroupIDRequest) (string, *imError) { return req.GroupID, 
 func (im *IM) destroyGroup(c *restCall) (any, *imError) {
 	return withGroup(im, c, anyGroup, func(_ *tim.GroupIDRequest, g *group) (any, *imError) {
 		delete(im.groups, g.id)
+		im.changedLocked()
 		im.abandonPendingLocked(g, errorf(codeGroupNotFound, "group %q was destroyed", g.id))
 		im.broadcastNoticeLocked(g, SystemNoticePayload{OperationType: NoticeGroupDismissed, OperatorID: im.cfg.Admin})
 		for s := range g.subs {
@@ -390,6 +392,7 @@ func (im *IM) modifyGroupLocked(req *tim.ModifyGroupRequest, g *group) (any, *im
 		change.GroupCustomField = append(change.GroupCustomField, CustomField{Key: f.Key, Value: f.Value})
 	}
 	if !change.empty() {
+		im.changedLocked()
 		im.broadcastTipLocked(g, GroupTipPayload{
 			OperatorID:      im.cfg.Admin,
 			OperationType:   TipGroupProfileUpdated,
@@ -421,6 +424,7 @@ func (im *IM) forbidSendMsg(c *restCall) (any, *imError) {
 			tip.UserIDList = append(tip.UserIDList, id)
 			tip.MemberList = append(tip.MemberList, TipMember{UserID: id, MuteTime: &muteTime})
 		}
+		im.changedLocked()
 		im.broadcastTipLocked(g, tip)
 		return ok()
 	})

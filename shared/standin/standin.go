@@ -9,7 +9,9 @@
 // as Server-Sent Events whose data are the message objects of Tencent's Web SDK. docs/standin.md
 // describes that API.
 //
-// All state lives in memory. The inspection methods (Group, Profile, Messages, ...) let tests
+// State lives in memory. With Config.StateFile set, what IM itself would keep across a restart of
+// the app (accounts, groups, their fields and members) is also written to that file and read back
+// by the next New, so that a development server can stop and start again. The inspection methods (Group, Profile, Messages, ...) let tests
 // assert what IM would have stored or delivered.
 package standin
 
@@ -76,6 +78,13 @@ type Config struct {
 	HTTPClient *http.Client
 	// Logger receives what the stand-in does; nil discards it.
 	Logger *slog.Logger
+
+	// StateFile, when set, keeps the accounts, groups and group custom field keys across
+	// restarts: New reads the file when it exists, changes are written to it at most every
+	// SaveInterval (0 means every second), and Close writes it a last time. Each write replaces
+	// the file whole. Message history is not kept.
+	StateFile    string
+	SaveInterval time.Duration
 }
 
 // IM is a running stand-in. Its methods are safe for concurrent use.
@@ -90,9 +99,10 @@ type IM struct {
 	keepAlive   time.Duration
 	limits      restLimits
 
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	ctx       context.Context
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+	closeOnce sync.Once
 
 	mu        sync.Mutex
 	closed    bool
@@ -102,6 +112,10 @@ type IM struct {
 	dupes     map[dupeKey]*dupeEntry
 	dupeOrder []*dupeEntry
 	serial    uint64 // numbers system messages
+	dirty     bool   // the state changed since it was last saved to StateFile
+
+	saveStop chan struct{} // closed by Close to stop the periodic saves
+	saveDone chan struct{} // closed when the periodic saves have stopped
 }
 
 // New validates cfg and returns a running stand-in. The admin account exists from the start.
@@ -127,6 +141,9 @@ func New(cfg Config) (*IM, error) {
 	if cfg.CallbackTimeout < 0 {
 		problems = append(problems, errors.New("CallbackTimeout must not be negative"))
 	}
+	if cfg.SaveInterval < 0 {
+		problems = append(problems, errors.New("SaveInterval must not be negative"))
+	}
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("standin: %w", errors.Join(problems...))
 	}
@@ -138,6 +155,9 @@ func New(cfg Config) (*IM, error) {
 	}
 	if cfg.GroupMessagesPerSecond == 0 {
 		cfg.GroupMessagesPerSecond = defaultGroupMessagesPerSecond
+	}
+	if cfg.SaveInterval == 0 {
+		cfg.SaveInterval = defaultSaveInterval
 	}
 	im := &IM{
 		cfg:         cfg,
@@ -160,9 +180,18 @@ func New(cfg Config) (*IM, error) {
 	if im.client == nil {
 		im.client = &http.Client{}
 	}
+	if err := im.loadState(); err != nil {
+		return nil, fmt.Errorf("standin: %w", err)
+	}
+	if im.accounts[cfg.Admin] == nil {
+		im.accounts[cfg.Admin] = newAccount(cfg.Admin, im.now())
+	}
 	im.ctx, im.cancel = context.WithCancel(context.Background())
-	im.accounts[cfg.Admin] = newAccount(cfg.Admin, im.now())
 	im.handler = im.routes()
+	if cfg.StateFile != "" {
+		im.saveStop, im.saveDone = make(chan struct{}), make(chan struct{})
+		go im.saveLoop(cfg.SaveInterval, im.saveStop, im.saveDone)
+	}
 	return im, nil
 }
 
@@ -184,14 +213,14 @@ func (im *IM) routes() http.Handler {
 }
 
 // Close ends every event stream, answers messages still waiting for frequency control with an
-// internal error, and waits for callbacks in flight, which it cancels. The handler keeps
-// answering REST calls afterwards, but no longer delivers messages or calls callbacks.
-func (im *IM) Close() {
+// internal error, and waits for callbacks in flight, which it cancels; then it writes the state
+// to Config.StateFile, when set. The handler keeps answering REST calls afterwards, but no longer
+// delivers messages, calls callbacks or saves the state. A second call returns once the first has
+// finished.
+func (im *IM) Close() { im.closeOnce.Do(im.close) }
+
+func (im *IM) close() {
 	im.mu.Lock()
-	if im.closed {
-		im.mu.Unlock()
-		return
-	}
 	im.closed = true
 	for _, g := range im.groups {
 		im.abandonPendingLocked(g, errorf(codeInternal, "the stand-in is closing"))
@@ -202,6 +231,11 @@ func (im *IM) Close() {
 	im.mu.Unlock()
 	im.cancel()
 	im.wg.Wait()
+	if im.saveStop != nil {
+		close(im.saveStop)
+		<-im.saveDone
+		im.save(false)
+	}
 }
 
 // Settle waits for the work the stand-in has started in the background, such as after-callbacks,

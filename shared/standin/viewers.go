@@ -41,6 +41,7 @@ func (im *IM) joinLocked(g *group, user string, meta callbackMeta) bool {
 		return false
 	}
 	g.members[user] = im.now()
+	im.changedLocked()
 	im.broadcastMemberTipLocked(g, user, TipMemberJoined)
 	im.notifyMemberLocked(g, user, meta, true)
 	return true
@@ -53,6 +54,7 @@ func (im *IM) quitLocked(g *group, user string, meta callbackMeta) *imError {
 		return errorf(codeNoPermission, "%q is not a member of group %q", user, g.id)
 	}
 	delete(g.members, user)
+	im.changedLocked()
 	for s := range g.subs {
 		if s.user == user {
 			im.endStreamLocked(g, s, "quit")

@@ -63,7 +63,10 @@ func New(t testing.TB) *Env {
 	}
 	srv := httptest.NewServer(im.Handler())
 	t.Cleanup(func() { srv.Close(); im.Close() })
-	streams := streaming.New(streaming.Config{PushDomain: PushDomain, App: "live", PushKey: PushKey, SecretID: CloudAPIKey, CallbackKey: StreamKey})
+	streams, err := streaming.New(streaming.Config{PushDomain: PushDomain, App: "live", PushKey: PushKey, SecretID: CloudAPIKey, CallbackKey: StreamKey})
+	if err != nil {
+		t.Fatal(err)
+	}
 	streamSrv := httptest.NewServer(streams.Handler())
 	t.Cleanup(func() { streamSrv.Close(); streams.Close() })
 	sum := sha256.Sum256([]byte(MerchantKey))

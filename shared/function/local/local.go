@@ -1,6 +1,8 @@
 // Package local opens what every uriba function shares when they all run in one process on a
 // laptop: one bolt store, one IM client (talking to the IM stand-in, or to a real IM when
 // IM_BASE_URL is set) and one in-process activity queue that delivers to the level updater.
+// The stand-ins keep their state next to the store (IMStateFile, StreamsStateFile), so that IM
+// and streaming still know the store's rooms after a restart.
 package local
 
 import (
@@ -21,6 +23,13 @@ import (
 	"github.com/uriba-live/uriba/shared/standin"
 	"github.com/uriba-live/uriba/shared/standin/streaming"
 	"github.com/uriba-live/uriba/shared/store/bolt"
+)
+
+// The files, in the store's folder, where the IM stand-in and the streaming stand-in keep their
+// state across restarts.
+const (
+	IMStateFile      = "standin.json"
+	StreamsStateFile = "streaming.json"
 )
 
 // Options say how the shared dependencies are opened.
@@ -75,6 +84,7 @@ func Open(env *config.Loader, opts Options) (s *Shared, err error) {
 	if s.store, err = bolt.Open(storeConfig.Target); err != nil {
 		return nil, err
 	}
+	stateDir := filepath.Dir(storeConfig.Target)
 	if !opts.RealIM {
 		s.IM, err = standin.New(standin.Config{
 			SDKAppID:      im.SDKAppID,
@@ -83,16 +93,21 @@ func Open(env *config.Loader, opts Options) (s *Shared, err error) {
 			CallbackURL:   opts.BaseURL + "/v1/callbacks/im",
 			CallbackToken: callbacks.Token.Reveal(),
 			Logger:        opts.Logger.With("component", "standin"),
+			StateFile:     filepath.Join(stateDir, IMStateFile),
 		})
 		if err != nil {
 			return nil, err
 		}
 	}
-	s.Streams = streaming.New(streaming.Config{
+	s.Streams, err = streaming.New(streaming.Config{
 		PushDomain: streams.PushDomain, App: streams.App, PushKey: streams.PushKey.Reveal(), SecretID: cloud.SecretID,
 		CallbackURL: opts.BaseURL + "/v1/callbacks/stream", CallbackKey: streams.CallbackKey.Reveal(),
 		CallbackRetries: 12, Logger: opts.Logger.With("component", "streaming-standin"),
+		StateFile: filepath.Join(stateDir, StreamsStateFile),
 	})
+	if err != nil {
+		return nil, err
+	}
 	client, err := function.NewIMClient(im, opts.Logger)
 	if err != nil {
 		return nil, err

@@ -4,6 +4,10 @@
 // a push started with a signed push URL makes the stream online and sends a signed push-start
 // callback (event_type 1); a push stopped, dropped or forbidden sends an interruption (0). A
 // forbidden stream refuses pushes, as the real service refuses its push URL.
+//
+// State lives in memory. With Config.StateFile set, the streams online and the streams forbidden
+// (with their resume times) are also written to that file after each change and read back by the
+// next New, since the streaming service, unlike the app, does not restart.
 package streaming
 
 import (
@@ -23,6 +27,7 @@ import (
 	"time"
 
 	"github.com/uriba-live/uriba/shared/css"
+	"github.com/uriba-live/uriba/shared/standin/statefile"
 )
 
 // Config configures a Live.
@@ -45,6 +50,9 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives what the stand-in does; nil discards it.
 	Logger *slog.Logger
+	// StateFile, when set, keeps the online and forbidden streams across restarts: New reads
+	// it when it exists, and each change replaces it.
+	StateFile string
 }
 
 // Live is the stand-in. Its methods are safe for concurrent use.
@@ -61,10 +69,12 @@ type Live struct {
 	seq       int64
 	closed    chan struct{}
 	wg        sync.WaitGroup
+	saveMu    sync.Mutex // orders the writes of StateFile
 }
 
-// New returns a stand-in.
-func New(cfg Config) *Live {
+// New returns a stand-in, with the streams of Config.StateFile when it exists. It fails only
+// when that file cannot be read.
+func New(cfg Config) (*Live, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -74,9 +84,69 @@ func New(cfg Config) *Live {
 	if cfg.RetryInterval <= 0 {
 		cfg.RetryInterval = time.Minute
 	}
-	return &Live{cfg: cfg, client: &http.Client{Timeout: 20 * time.Second}, log: cfg.Logger,
+	l := &Live{cfg: cfg, client: &http.Client{Timeout: 20 * time.Second}, log: cfg.Logger,
 		online: map[string]time.Time{}, forbidden: map[string]time.Time{}, failures: map[string][]string{},
 		seq: cfg.Now().UnixNano(), closed: make(chan struct{})}
+	if err := l.load(); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// savedState is what StateFile holds.
+type savedState struct {
+	Version   int                  `json:"version"`
+	Online    map[string]time.Time `json:"online,omitempty"`    // stream → push start
+	Forbidden map[string]time.Time `json:"forbidden,omitempty"` // stream → resume time
+}
+
+// load reads StateFile, when it is set and exists; forbidden streams already resumed are left out.
+func (l *Live) load() error {
+	if l.cfg.StateFile == "" {
+		return nil
+	}
+	var s savedState
+	found, err := statefile.Load(l.cfg.StateFile, &s)
+	if err != nil || !found {
+		return err
+	}
+	if s.Version != 1 {
+		return fmt.Errorf("streaming: %s has layout version %d, not 1: delete it to start afresh", l.cfg.StateFile, s.Version)
+	}
+	now := l.cfg.Now()
+	for stream, until := range s.Forbidden {
+		if now.Before(until) {
+			l.forbidden[stream] = until
+		}
+	}
+	for stream, start := range s.Online {
+		l.online[stream] = start
+	}
+	return nil
+}
+
+// save writes the streams to StateFile, when it is set; a failed write is logged.
+func (l *Live) save() {
+	if l.cfg.StateFile == "" {
+		return
+	}
+	l.saveMu.Lock()
+	defer l.saveMu.Unlock()
+	l.mu.Lock()
+	now := l.cfg.Now()
+	s := savedState{Version: 1, Online: make(map[string]time.Time, len(l.online)), Forbidden: make(map[string]time.Time, len(l.forbidden))}
+	for stream, start := range l.online {
+		s.Online[stream] = start
+	}
+	for stream, until := range l.forbidden {
+		if now.Before(until) {
+			s.Forbidden[stream] = until
+		}
+	}
+	l.mu.Unlock()
+	if err := statefile.Save(l.cfg.StateFile, s); err != nil {
+		l.log.Warn("stream state not saved", "err", strings.TrimPrefix(err.Error(), "statefile: "))
+	}
 }
 
 // SetCallbackURL changes where the stream callbacks are sent.
@@ -133,6 +203,7 @@ func (l *Live) StartPush(ctx context.Context, stream, query string) (int, error)
 	l.mu.Lock()
 	l.online[stream] = now
 	l.mu.Unlock()
+	l.save()
 	l.log.Info("push started", "stream", stream)
 	return l.send(ctx, stream, css.EventPushStarted), nil
 }
@@ -146,6 +217,7 @@ func (l *Live) StopPush(ctx context.Context, stream string) (bool, int) {
 	if !ok {
 		return false, 0
 	}
+	l.save()
 	l.log.Info("push stopped", "stream", stream)
 	return true, l.send(ctx, stream, css.EventPushStopped)
 }
@@ -385,11 +457,13 @@ func (l *Live) serveAPI(w http.ResponseWriter, r *http.Request) {
 		l.mu.Lock()
 		l.forbidden[p.StreamName] = until
 		l.mu.Unlock()
+		l.save()
 		l.StopPush(r.Context(), p.StreamName)
 	case "ResumeLiveStream":
 		l.mu.Lock()
 		delete(l.forbidden, p.StreamName)
 		l.mu.Unlock()
+		l.save()
 	case "DescribeLiveStreamOnlineList":
 		l.describe(w, p.PageNum, p.PageSize, reqID, fail)
 		return
