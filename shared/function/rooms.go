@@ -25,6 +25,7 @@ func LoadRoomSettings(env *config.Loader) RoomSettings {
 // Rooms is what a function that works on live rooms opens: an IM client, the store and the rooms
 // service, which reads the rooms' statistics and sales.
 type Rooms struct {
+	Admin   string
 	IM      *tim.Client
 	KV      store.KV
 	Service *rooms.Service
@@ -48,5 +49,5 @@ func OpenRooms(ctx context.Context, s RoomSettings, deps Deps) (*Rooms, func(), 
 		closeStore()
 		return nil, nil, err
 	}
-	return &Rooms{IM: im, KV: kv, Service: service}, closeStore, nil
+	return &Rooms{Admin: s.IM.Admin, IM: im, KV: kv, Service: service}, closeStore, nil
 }

@@ -6,14 +6,19 @@ package levelupdater
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"time"
 
 	"github.com/uriba-live/uriba/shared/config"
 	"github.com/uriba-live/uriba/shared/function"
 	"github.com/uriba-live/uriba/shared/httpapi"
 	"github.com/uriba-live/uriba/shared/levels"
 	"github.com/uriba-live/uriba/shared/liketotal"
+	"github.com/uriba-live/uriba/shared/live"
 	"github.com/uriba-live/uriba/shared/platform"
 	queueconf "github.com/uriba-live/uriba/shared/queue/configured"
+	"github.com/uriba-live/uriba/shared/rooms"
 	"github.com/uriba-live/uriba/shared/roomstats"
 )
 
@@ -25,42 +30,44 @@ var Definition = function.Define(Name, LoadSettings, Assemble)
 
 // Settings are what levelupdater reads from the environment.
 type Settings struct {
-	IM        config.IM
-	Store     config.Store
+	function.RoomSettings
+	function.GiftSettings
 	Merchants [][32]byte
 	Levels    levels.Config
-	// LikesField is the group custom field that carries a room's like total.
-	LikesField string
 }
 
 // LoadSettings reads levelupdater's settings through env, which collects every problem: the IM
 // settings, STORE, MERCHANT_KEY_SHA256, the level rules (LEVEL_XP, LEVEL_DAILY_CAP,
 // LEVEL_THRESHOLDS or LEVEL_CURVE_BASE and LEVEL_MAX, LEVEL_MAX_AMOUNT) and LEVEL_REMEMBER
-// (default 256), how many recently credited activities each user record remembers, and the
-// room's group custom fields, of which it sets the like total.
+// (default 256), how many recently credited activities each user record remembers, the room's
+// group custom fields, of which it sets the like total, and the gift settings of its sweep.
 func LoadSettings(env *config.Loader) Settings {
 	return Settings{
-		IM:        env.IM(),
-		Store:     env.Store(""),
-		Merchants: env.MerchantKeys(),
-		Levels:    loadLevels(env),
-
-		LikesField: function.LoadRoomFields(env).Likes,
+		RoomSettings: function.LoadRoomSettings(env),
+		GiftSettings: function.LoadGiftSettings(env),
+		Merchants:    env.MerchantKeys(),
+		Levels:       loadLevels(env),
 	}
 }
 
-// Assemble builds the function from its settings on deps. When deps.ConsumeActivities is set,
-// it is given the level updater. The release function closes the store, when the function
-// opened it.
+// SweepEvery is the period of the gift sweep: the schedule in the deployment descriptors and the
+// dev server's ticker.
+const SweepEvery = time.Minute
+
+// sweepRooms bounds the rooms one sweep settles; the rest wait for the next.
+const sweepRooms = 100
+
+// Assemble builds the function from its settings on deps. Deliveries of the activity queue are
+// credited; a scheduled event (an EventBridge schedule, an SCF timer, the dev server's ticker)
+// sweeps the gifts of live and paused rooms that no request will settle. When
+// deps.ConsumeActivities is set, it is given the level updater. The release function closes the
+// store, when the function opened it.
 func Assemble(ctx context.Context, s Settings, deps function.Deps) (fn platform.Function, release func(), err error) {
-	im, err := function.IMClient(s.IM, deps)
+	rs, closeStore, err := function.OpenRooms(ctx, s.RoomSettings, deps)
 	if err != nil {
 		return fn, nil, err
 	}
-	kv, closeStore, err := function.OpenStore(ctx, s.Store, deps)
-	if err != nil {
-		return fn, nil, err
-	}
+	kv, im := rs.KV, rs.IM
 	cfg := s.Levels
 	cfg.Logger = deps.Logger
 	updater, err := levels.NewUpdater(kv, levels.IM{Client: im}, cfg)
@@ -70,12 +77,46 @@ func Assemble(ctx context.Context, s Settings, deps function.Deps) (fn platform.
 	}
 	stats := roomstats.New(kv, 0)
 	consumer := liketotal.Split(updater, &liketotal.Publisher{
-		Counts: stats, Timeline: stats, KV: kv, IM: im, Field: s.LikesField, Logger: deps.Logger,
+		Counts: stats, Timeline: stats, KV: kv, IM: im, Field: s.Fields.Likes, Logger: deps.Logger,
 	})
 	if deps.ConsumeActivities != nil {
 		deps.ConsumeActivities(consumer)
 	}
+	gifts, err := function.Gifts(s.GiftSettings, rs, credit{updater}, deps)
+	if err != nil {
+		closeStore()
+		return fn, nil, err
+	}
+	consume := queueconf.Consumer(consumer, deps.Logger)
+	event := func(ctx context.Context, raw json.RawMessage) (any, error) {
+		if !platform.IsSchedule(raw) {
+			return consume(ctx, raw)
+		}
+		var ids []string
+		for _, status := range []live.RoomStatus{live.StatusLive, live.StatusPaused} {
+			page, err := rs.Service.List(ctx, rooms.ListParams{Status: status, Limit: sweepRooms})
+			if err != nil {
+				return nil, err
+			}
+			for _, r := range page.Rooms {
+				ids = append(ids, r.ID)
+			}
+		}
+		return gifts.Sweep(ctx, ids), nil
+	}
 	router := httpapi.NewRouter(deps.Logger)
 	httpapi.Levels{Reader: updater, Merchants: httpapi.MerchantKeys{Digests: s.Merchants}, Admin: s.IM.Admin}.Register(router)
-	return platform.Function{Name: Name, HTTP: router, Event: queueconf.Consumer(consumer, deps.Logger)}, closeStore, nil
+	return platform.Function{Name: Name, HTTP: router, Event: event, Schedule: SweepEvery}, closeStore, nil
+}
+
+// credit is a queue.Publisher that credits activities at once through the level updater, so that
+// the gifts a sweep finishes earn their XP without a round trip through the queue.
+type credit struct{ updater *levels.Updater }
+
+func (c credit) Publish(ctx context.Context, activities ...live.Activity) error {
+	failed, err := c.updater.Apply(ctx, activities)
+	if err == nil && len(failed) > 0 {
+		err = fmt.Errorf("levelupdater: %d of %d activities not credited", len(failed), len(activities))
+	}
+	return err
 }
