@@ -107,16 +107,18 @@ func foldWord(f *folding, w string) (folded, bool) {
 	out := folded{word: w}
 	var buf [1]rune
 	sep := false
-	lastSingle := false // the last character came alone from the rune right before
+	lastSingle := false // the last character came alone from one rune, with at most separators since
 	for _, r := range w {
 		if r == utf8.RuneError {
 			return out, false // stands for undecodable bytes, which match nothing
 		}
 		if mk := markOf(r); mk != markNone {
+			// A sound mark joins the kana before it even past separators, as the scanner reads
+			// text; the separators then stand between nothing.
 			if lastSingle {
 				if c, ok := f.compose(out.runes[len(out.runes)-1], mk); ok {
 					out.runes[len(out.runes)-1] = c
-					lastSingle = false
+					sep, lastSingle = false, false
 					continue
 				}
 			}
@@ -126,7 +128,7 @@ func foldWord(f *folding, w string) (folded, bool) {
 		rs := f.runes(r, &buf)
 		if len(rs) == 0 {
 			if !f.invisible(r) {
-				sep, lastSingle = true, false
+				sep = true
 			}
 			continue
 		}

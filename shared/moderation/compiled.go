@@ -19,7 +19,7 @@ const CompiledSuffix = ".compiled"
 // compiledVersion is the version of Compile's output and of its encoding. It must change whenever
 // either changes, so that a function never loads a compiled list an older Compile made; a test
 // holds it to the encoding of a fixed list.
-const compiledVersion = 1
+const compiledVersion = 2
 
 // compiledMagic starts every compiled word list.
 var compiledMagic = [8]byte{'u', 'r', 'i', 'b', 'a', 'w', 'l', 0}

@@ -276,8 +276,22 @@ func (m *Matcher) startsWord(text string, buf *[chunk]uint64, j, k int) bool {
 			return true
 		}
 		if done, hit := step(c); done {
-			return hit
+			// A sound mark after the character may still make it the one the word has.
+			return hit || m.markFollows(text, i)
 		}
+	}
+	return false
+}
+
+// markFollows reports whether the next character of text from i on, past invisible ones, is one
+// of those that need the careful scan, such as a sound mark that joins the character before.
+func (m *Matcher) markFollows(text string, i int) bool {
+	for i < len(text) {
+		c, n := m.code(text, i)
+		if c != codeInvisible {
+			return c > codeSep
+		}
+		i += n
 	}
 	return false
 }

@@ -241,3 +241,18 @@ func TestDefaultWordList(t *testing.T) {
 		}
 	}
 }
+
+// TestAKanaJoinedByASoundMarkDeepInAWordIsFound holds a word whose kana takes its sound mark
+// from the next character, with three or more characters before it: the quick pass must not take
+// the bare kana for a mismatch.
+func TestAKanaJoinedByASoundMarkDeepInAWordIsFound(t *testing.T) {
+	for _, w := range []string{"abc@ｶﾞdef", "ggg ｶﾞggg", "sale カ゛ cheap", "ggg@ｶﾞggggggg@ggggggggCCCCCCCgdggggg"} {
+		m := moderation.Compile(moderation.WordList{Words: []string{w}})
+		if !m.Contains(w) {
+			t.Errorf("a Matcher of %q does not find it in itself", w)
+		}
+		if !m.Contains("buy " + w + " now") {
+			t.Errorf("a Matcher of %q does not find it in a message", w)
+		}
+	}
+}

@@ -83,10 +83,10 @@ func ParseWordList(r io.Reader) (WordList, ParseReport, error) {
 			kind, isAllow = allows, true
 			line = strings.TrimFunc(line[len(AllowMarker):], unicode.IsSpace)
 		case strings.HasPrefix(line, `\`):
-			line = line[1:]
+			line = strings.TrimLeftFunc(line[1:], unicode.IsSpace)
 		}
 		fw, ok := foldWord(f, line)
-		if !ok {
+		if !ok || !writable(line) {
 			rep.Unusable = append(rep.Unusable, rep.Lines)
 			continue
 		}
@@ -108,6 +108,18 @@ func ParseWordList(r io.Reader) (WordList, ParseReport, error) {
 		return WordList{}, rep, ErrEmptyList
 	}
 	return l, rep, nil
+}
+
+// writable reports whether a list entry holds only characters a person writes: no control
+// characters, private-use or unassigned code points, which no banned word is made of and which the
+// scanner does not promise to read as a list entry has them.
+func writable(entry string) bool {
+	for _, r := range entry {
+		if unicode.IsControl(r) || unicode.Is(unicode.Co, r) || !unicode.In(r, unicode.L, unicode.M, unicode.N, unicode.P, unicode.S, unicode.Z, unicode.Cf) {
+			return false
+		}
+	}
+	return true
 }
 
 //go:embed default_words.txt
