@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -12,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/uriba-live/uriba/shared/tim"
 
 	"github.com/uriba-live/uriba/shared/function/functiontest"
 	"github.com/uriba-live/uriba/shared/httpapi"
@@ -87,25 +87,20 @@ func TestTheDevServerHonoursEveryFunctionsSettings(t *testing.T) {
 	if status, body := mei.post(t, "/standin/groups/room-set/members", ""); status != 200 {
 		t.Fatalf("join: %d %s", status, body)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/standin/groups/room-set/events?userId=mei&userSig="+url.QueryEscape(mei.sig), nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	texts := roomStream(t, mei, "room-set", tim.ElemText)
 	if status, body := mei.post(t, "/standin/groups/room-set/messages", `{"text":"加微信 please"}`); status != 200 {
 		t.Fatalf("a banned word in mask mode: %d %s, want it delivered masked", status, body)
 	}
-	events := bufio.NewScanner(resp.Body)
-	for !strings.Contains(events.Text(), "please") {
-		if !events.Scan() {
-			t.Fatalf("the masked message never reached the room: %v", events.Err())
+	select {
+	case m, ok := <-texts:
+		if !ok {
+			t.Fatal("the event stream ended before the masked message")
 		}
-	}
-	if line := events.Text(); !strings.Contains(line, "*** please") {
-		t.Fatalf("delivered %s, want the banned word masked", line)
+		if !strings.Contains(string(m.Payload), "*** please") {
+			t.Fatalf("delivered %s, want the banned word masked", m.Payload)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the masked message never reached the room")
 	}
 	var profile struct {
 		Fields []struct{ Key, Value string } `json:"groupCustomField"`

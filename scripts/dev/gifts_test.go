@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uriba-live/uriba/shared/tim"
+
 	"github.com/uriba-live/uriba/shared/standin"
 )
 
@@ -26,6 +28,13 @@ const devSecret = "c0ffee00c0ffee00c0ffee00c0ffee00"
 
 // roomEvents connects v to the room's event stream and returns its custom messages as they come.
 func roomEvents(t *testing.T, v viewer, roomID string) <-chan standin.ClientMessage {
+	t.Helper()
+	return roomStream(t, v, roomID, tim.ElemCustom)
+}
+
+// roomStream connects v to the room's event stream and returns its messages of the given type as
+// they come. The channel closes when the stream ends.
+func roomStream(t *testing.T, v viewer, roomID, msgType string) <-chan standin.ClientMessage {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -46,7 +55,7 @@ func roomEvents(t *testing.T, v viewer, roomID string) <-chan standin.ClientMess
 		for lines.Scan() {
 			data, ok := strings.CutPrefix(lines.Text(), "data: ")
 			var m standin.ClientMessage
-			if !ok || json.Unmarshal([]byte(data), &m) != nil || m.Type != "TIMCustomElem" {
+			if !ok || json.Unmarshal([]byte(data), &m) != nil || m.Type != msgType {
 				continue
 			}
 			select {

@@ -1,17 +1,14 @@
 package main
 
 import (
-	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/url"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/uriba-live/uriba/shared/standin"
 )
 
 // TestLikesFromManyViewersShowAsOneTotal sends likes from several viewers for a few intervals and
@@ -28,45 +25,7 @@ func TestLikesFromManyViewersShowAsOneTotal(t *testing.T) {
 	if status, body := watcher.post(t, "/standin/groups/room-likes/members", ""); status != 200 {
 		t.Fatalf("join: %d %s", status, body)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/standin/groups/room-likes/events?userId=watcher&userSig="+url.QueryEscape(watcher.sig), nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-
-	type update struct {
-		at    time.Time
-		total int64
-	}
-	updates := make(chan update, 100)
-	go func() {
-		lines := bufio.NewScanner(resp.Body)
-		lines.Buffer(make([]byte, 64<<10), 1<<20)
-		for lines.Scan() {
-			data, ok := strings.CutPrefix(lines.Text(), "data: ")
-			if !ok || !strings.Contains(data, "LIKE_TOTAL") {
-				continue
-			}
-			var ev struct {
-				Payload struct {
-					NewGroupProfile struct {
-						GroupCustomField []struct{ Key, Value string } `json:"groupCustomField"`
-					} `json:"newGroupProfile"`
-				} `json:"payload"`
-			}
-			_ = json.Unmarshal([]byte(data), &ev)
-			for _, f := range ev.Payload.NewGroupProfile.GroupCustomField {
-				if f.Key == "LIKE_TOTAL" {
-					n, _ := strconv.ParseInt(f.Value, 10, 64)
-					updates <- update{time.Now(), n}
-				}
-			}
-		}
-		close(updates)
-	}()
+	updates := likeTotalUpdates(t, watcher, "room-likes")
 
 	viewers := make([]viewer, 4)
 	for i := range viewers {
@@ -95,14 +54,24 @@ func TestLikesFromManyViewersShowAsOneTotal(t *testing.T) {
 	wg.Wait()
 	last := time.Now()
 
-	var seen []update
-	for u := range updates {
-		seen = append(seen, u)
-		if u.total == total {
-			break
-		}
-		if u.total > total {
-			t.Fatalf("LIKE_TOTAL %d is above the %d likes sent", u.total, total)
+	var seen []likeTotalUpdate
+	deadline := time.After(10 * interval)
+wait:
+	for {
+		select {
+		case u, ok := <-updates:
+			if !ok {
+				break wait
+			}
+			seen = append(seen, u)
+			if u.total == total {
+				break wait
+			}
+			if u.total > total {
+				t.Fatalf("LIKE_TOTAL %d is above the %d likes sent", u.total, total)
+			}
+		case <-deadline:
+			break wait
 		}
 	}
 	if len(seen) == 0 || seen[len(seen)-1].total != total {
@@ -117,4 +86,36 @@ func TestLikesFromManyViewersShowAsOneTotal(t *testing.T) {
 		}
 	}
 	t.Logf("%d likes, %d updates of LIKE_TOTAL", total, len(seen))
+}
+
+// likeTotalUpdate is a change of a room's LIKE_TOTAL as a viewer saw it, and when.
+type likeTotalUpdate struct {
+	at    time.Time
+	total int64
+}
+
+// likeTotalUpdates returns the changes of the room's LIKE_TOTAL field on v's event stream. The
+// channel closes when the stream ends.
+func likeTotalUpdates(t *testing.T, v viewer, roomID string) <-chan likeTotalUpdate {
+	t.Helper()
+	tips := roomStream(t, v, roomID, standin.TypeGroupTip)
+	out := make(chan likeTotalUpdate, 1000)
+	go func() {
+		defer close(out)
+		for m := range tips {
+			var tip struct {
+				NewGroupProfile struct {
+					GroupCustomField []struct{ Key, Value string } `json:"groupCustomField"`
+				} `json:"newGroupProfile"`
+			}
+			_ = json.Unmarshal(m.Payload, &tip)
+			for _, f := range tip.NewGroupProfile.GroupCustomField {
+				if f.Key == "LIKE_TOTAL" {
+					n, _ := strconv.ParseInt(f.Value, 10, 64)
+					out <- likeTotalUpdate{time.Now(), n}
+				}
+			}
+		}
+	}()
+	return out
 }

@@ -1,16 +1,12 @@
 package main
 
 import (
-	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"net/url"
 	"os"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -169,44 +165,7 @@ func TestMeasureALikeStorm(t *testing.T) {
 	if status, body := watcher.post(t, "/standin/groups/room-likestorm/members", ""); status != 200 {
 		t.Fatalf("join: %d %s", status, body)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/standin/groups/room-likestorm/events?userId=like-watcher&userSig="+url.QueryEscape(watcher.sig), nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	type update struct {
-		at    time.Time
-		total int64
-	}
-	updates := make(chan update, 1000)
-	go func() {
-		lines := bufio.NewScanner(resp.Body)
-		lines.Buffer(make([]byte, 64<<10), 1<<20)
-		for lines.Scan() {
-			data, ok := strings.CutPrefix(lines.Text(), "data: ")
-			if !ok || !strings.Contains(data, "LIKE_TOTAL") {
-				continue
-			}
-			var ev struct {
-				Payload struct {
-					NewGroupProfile struct {
-						GroupCustomField []struct{ Key, Value string } `json:"groupCustomField"`
-					} `json:"newGroupProfile"`
-				} `json:"payload"`
-			}
-			_ = json.Unmarshal([]byte(data), &ev)
-			for _, f := range ev.Payload.NewGroupProfile.GroupCustomField {
-				if f.Key == "LIKE_TOTAL" {
-					n, _ := strconv.ParseInt(f.Value, 10, 64)
-					updates <- update{time.Now(), n}
-				}
-			}
-		}
-		close(updates)
-	}()
+	updates := likeTotalUpdates(t, watcher, "room-likestorm")
 	likers := make([]viewer, viewers)
 	for i := range likers {
 		time.Sleep(15 * time.Millisecond) // IM imports at most 100 accounts a second
@@ -233,7 +192,7 @@ func TestMeasureALikeStorm(t *testing.T) {
 	}
 	wg.Wait()
 	last := time.Now()
-	var seen []update
+	var seen []likeTotalUpdate
 	deadline := time.After(2*interval + 2*time.Second)
 wait:
 	for {

@@ -213,8 +213,8 @@ func (s *Stats) Get(ctx context.Context, roomID string) (Counts, error) {
 	return c, nil
 }
 
-// Keys. The counters of a room share the directory "room/{id}/"; member records, written at the
-// rate viewers come and go, stay out of directories (a store may keep a directory in one
+// Keys. The counters of a room share the directory "room/{id}/"; message records, written at the
+// rate messages come, stay out of directories (a store may keep a directory in one
 // partition). IDs pass through store.EscapeID so that no ID can reach another key.
 
 func likesKey(roomID string) string    { return "room/" + store.EscapeID(roomID) + "/likes" }
@@ -223,7 +223,4 @@ func peakKey(roomID string) string     { return "room/" + store.EscapeID(roomID)
 func messagesKey(roomID string) string { return "room/" + store.EscapeID(roomID) + "/messages" }
 func messageKey(roomID, messageID string) string {
 	return "roommsg#" + store.EscapeID(roomID) + "#" + store.EscapeID(messageID)
-}
-func memberKey(roomID, userID string) string {
-	return "roommember#" + store.EscapeID(roomID) + "#" + store.EscapeID(userID)
 }

@@ -281,9 +281,9 @@ func TestIDsCannotReachOtherKeys(t *testing.T) {
 	pairs := [][2]string{
 		{likesKey("a/likes"), likesKey("a%2Flikes")},
 		{viewersKey("a/b"), viewersKey("a%2Fb")},
-		{memberKey("a#b", "c"), memberKey("a", "b#c")},
-		{memberKey("a%23b", "c"), memberKey("a#b", "c")},
-		{memberKey("a/b", "c"), memberKey("a", "b/c")},
+		{messageKey("a#b", "c"), messageKey("a", "b#c")},
+		{messageKey("a%23b", "c"), messageKey("a#b", "c")},
+		{messageKey("a/b", "c"), messageKey("a", "b/c")},
 	}
 	for _, p := range pairs {
 		if p[0] == p[1] {
@@ -296,11 +296,11 @@ func TestIDsCannotReachOtherKeys(t *testing.T) {
 	if got := likesKey("room-1"); got != "room/room-1/likes" {
 		t.Errorf("plain ID escaped: %q", got)
 	}
-	if got := memberKey("r/1", "u%1"); got != "roommember#r%2F1#u%251" {
-		t.Errorf("memberKey = %q", got)
+	if got := messageKey("r/1", "u%1"); got != "roommsg#r%2F1#u%251" {
+		t.Errorf("messageKey = %q", got)
 	}
-	if strings.Contains(memberKey("a/b", "c/d"), "/") {
-		t.Error("a member record landed in a directory")
+	if strings.Contains(messageKey("a/b", "c/d"), "/") {
+		t.Error("a message record landed in a directory")
 	}
 	for _, p := range [][2]string{
 		{joinKey("a#b", "c"), joinKey("a", "b#c")},
