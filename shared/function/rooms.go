@@ -7,6 +7,7 @@ import (
 	"github.com/uriba-live/uriba/shared/rooms"
 	"github.com/uriba-live/uriba/shared/roomstats"
 	"github.com/uriba-live/uriba/shared/store"
+	"github.com/uriba-live/uriba/shared/streams"
 	"github.com/uriba-live/uriba/shared/tim"
 )
 
@@ -50,4 +51,37 @@ func OpenRooms(ctx context.Context, s RoomSettings, deps Deps) (*Rooms, func(), 
 		return nil, nil, err
 	}
 	return &Rooms{Admin: s.IM.Admin, IM: im, KV: kv, Service: service}, closeStore, nil
+}
+
+// EndingSettings are the settings of a function that ends rooms: it drops and forbids their
+// streams through the Cloud API and announces the end in IM.
+type EndingSettings struct {
+	RoomSettings
+	Streaming config.Streaming
+	CloudAPI  config.CloudAPI
+}
+
+// LoadEndingSettings reads the room settings, the streaming settings and the Cloud API access;
+// purpose says what the access is for, in problems.
+func LoadEndingSettings(env *config.Loader, purpose string) EndingSettings {
+	return EndingSettings{RoomSettings: LoadRoomSettings(env), Streaming: env.Streaming(), CloudAPI: env.CloudAPI(purpose)}
+}
+
+// OpenEnding opens what OpenRooms opens and the streams service that ends rooms. The release
+// function closes the store, when it was opened here.
+func OpenEnding(ctx context.Context, s EndingSettings, deps Deps) (*Rooms, *streams.Service, func(), error) {
+	api, err := StreamAPI(s.CloudAPI)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	rs, closeStore, err := OpenRooms(ctx, s.RoomSettings, deps)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ender, err := Streams(s.Streaming, rs.Service, rs.KV, api, rs.IM, deps.Logger)
+	if err != nil {
+		closeStore()
+		return nil, nil, nil, err
+	}
+	return rs, ender, closeStore, nil
 }

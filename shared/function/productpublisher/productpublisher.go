@@ -20,10 +20,8 @@ var Definition = function.Define(Name, LoadSettings, Assemble)
 
 // Settings are what productpublisher reads from the environment.
 type Settings struct {
-	function.RoomSettings
+	function.EndingSettings
 	Merchants [][32]byte
-	Streaming config.Streaming
-	CloudAPI  config.CloudAPI
 }
 
 // LoadSettings reads productpublisher's settings through env, which collects every problem: the
@@ -31,30 +29,19 @@ type Settings struct {
 // settings and Cloud API access with which a room ended by hand has its stream dropped.
 func LoadSettings(env *config.Loader) Settings {
 	return Settings{
-		RoomSettings: function.LoadRoomSettings(env),
-		Merchants:    env.MerchantKeys(),
-		Streaming:    env.Streaming(),
-		CloudAPI:     env.CloudAPI("drops and forbids the stream of a room ended by hand"),
+		EndingSettings: function.LoadEndingSettings(env, "drops and forbids the stream of a room ended by hand"),
+		Merchants:      env.MerchantKeys(),
 	}
 }
 
 // Assemble builds the function from its settings on deps. The release function closes the
 // store, when the function opened it.
 func Assemble(ctx context.Context, s Settings, deps function.Deps) (fn platform.Function, release func(), err error) {
-	api, err := function.StreamAPI(s.CloudAPI)
-	if err != nil {
-		return fn, nil, err
-	}
-	rs, closeStore, err := function.OpenRooms(ctx, s.RoomSettings, deps)
+	rs, ender, closeStore, err := function.OpenEnding(ctx, s.EndingSettings, deps)
 	if err != nil {
 		return fn, nil, err
 	}
 	kv, service := rs.KV, rs.Service
-	ender, err := function.Streams(s.Streaming, service, kv, api, rs.IM, deps.Logger)
-	if err != nil {
-		closeStore()
-		return fn, nil, err
-	}
 	router := httpapi.NewRouter(deps.Logger)
 	httpapi.Rooms{
 		Ender:       ender,

@@ -21,36 +21,21 @@ var Definition = function.Define(Name, LoadSettings, Assemble)
 
 // Settings are what streamender reads from the environment.
 type Settings struct {
-	function.RoomSettings
-	Streaming config.Streaming
-	CloudAPI  config.CloudAPI
+	function.EndingSettings
 }
 
 // LoadSettings reads streamender's settings through env, which collects every problem: the IM
 // settings, STORE, the room's group custom fields, the streaming settings and the Cloud API access.
 func LoadSettings(env *config.Loader) Settings {
-	return Settings{
-		RoomSettings: function.LoadRoomSettings(env),
-		Streaming:    env.Streaming(),
-		CloudAPI:     env.CloudAPI("drops and forbids streams"),
-	}
+	return Settings{EndingSettings: function.LoadEndingSettings(env, "drops and forbids streams")}
 }
 
 // Assemble builds the function from its settings on deps: every event it receives (an
 // EventBridge Scheduler event, an SCF timer, the dev server's ticker) is one run, whose report is
 // the reply. The release function closes the store, when the function opened it.
 func Assemble(ctx context.Context, s Settings, deps function.Deps) (fn platform.Function, release func(), err error) {
-	api, err := function.StreamAPI(s.CloudAPI)
+	_, ender, closeStore, err := function.OpenEnding(ctx, s.EndingSettings, deps)
 	if err != nil {
-		return fn, nil, err
-	}
-	rs, closeStore, err := function.OpenRooms(ctx, s.RoomSettings, deps)
-	if err != nil {
-		return fn, nil, err
-	}
-	ender, err := function.Streams(s.Streaming, rs.Service, rs.KV, api, rs.IM, deps.Logger)
-	if err != nil {
-		closeStore()
 		return fn, nil, err
 	}
 	run := func(ctx context.Context, _ json.RawMessage) (any, error) { return ender.Run(ctx) }
