@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"errors"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -49,6 +51,10 @@ type Error struct {
 	Detail string
 	// Err is the cause reported by the backend or the context, if any.
 	Err error
+	// Unapplied lists, for a failed AddMany that applied some of its deltas, the keys whose deltas
+	// may not have been applied; the others were. Nil means that any of them may not have been.
+	// Unapplied reads it.
+	Unapplied []string
 }
 
 // Error describes the failure in one line, for logs.
@@ -146,4 +152,40 @@ func Fail(op, key string, err error, transient func(error) bool) error {
 		kind = ErrUnavailable
 	}
 	return &Error{Op: op, Key: key, Kind: kind, Err: err}
+}
+
+// Unapplied returns the deltas of a failed AddMany that may not have been applied, err being its
+// error: those of the keys err lists, or every delta when it lists none. Applying them again
+// completes the call, at least once as every Add. It returns nil for a nil err.
+func Unapplied(err error, deltas map[string]int64) map[string]int64 {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if !errors.As(err, &e) || e.Unapplied == nil {
+		return maps.Clone(deltas)
+	}
+	out := make(map[string]int64, len(e.Unapplied))
+	for _, key := range e.Unapplied {
+		if d, ok := deltas[key]; ok {
+			out[key] = d
+		}
+	}
+	return out
+}
+
+// WithUnapplied returns err, a failed AddMany's, as an *Error listing the keys whose deltas may
+// not have been applied; nil for a nil err. Adapters whose AddMany is not atomic use it.
+func WithUnapplied(err error, keys []string) error {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if !errors.As(err, &e) {
+		e = &Error{Op: "AddMany", Err: err}
+	}
+	c := *e
+	c.Unapplied = slices.Clone(keys)
+	slices.Sort(c.Unapplied)
+	return &c
 }

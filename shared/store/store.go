@@ -111,7 +111,8 @@ type Counters interface {
 	Counter(ctx context.Context, key string) (int64, error)
 
 	// AddMany adds each delta to its counter, as Add does, in as few round trips as the backend
-	// allows. It is not atomic across keys: when it fails, some deltas may have been applied.
+	// allows. It is not atomic across keys: when it fails, some deltas may have been applied, and
+	// Unapplied(err, deltas) tells which ones may not have been.
 	AddMany(ctx context.Context, deltas map[string]int64) error
 }
 

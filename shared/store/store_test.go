@@ -112,3 +112,30 @@ func codeOf(err error) string {
 	}
 	return ""
 }
+
+func TestUnappliedNamesWhatAFailedAddManyMayNotHaveApplied(t *testing.T) {
+	deltas := map[string]int64{"a": 1, "b": 2, "c": 3}
+	if got := Unapplied(nil, deltas); got != nil {
+		t.Errorf("Unapplied(nil) = %v, want nil", got)
+	}
+	// An error that names no keys may have applied none of them.
+	all := Unapplied(errors.New("lost"), deltas)
+	if len(all) != 3 || all["b"] != 2 {
+		t.Errorf("Unapplied(plain error) = %v, want every delta", all)
+	}
+	all["a"] = 99
+	if deltas["a"] != 1 {
+		t.Error("Unapplied returned the caller's map, not a copy")
+	}
+	err := WithUnapplied(WrongKind("AddMany", "b"), []string{"c", "b", "zz"})
+	got := Unapplied(fmt.Errorf("wrapped: %w", err), deltas)
+	if len(got) != 2 || got["b"] != 2 || got["c"] != 3 {
+		t.Errorf("Unapplied(listing b, c) = %v, want b and c only", got)
+	}
+	if !errors.Is(err, ErrWrongKind) {
+		t.Errorf("WithUnapplied lost the kind of failure: %v", err)
+	}
+	if WithUnapplied(nil, []string{"a"}) != nil {
+		t.Error("WithUnapplied(nil) is not nil")
+	}
+}

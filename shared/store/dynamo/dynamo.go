@@ -503,10 +503,11 @@ func (s *Store) AddMany(ctx context.Context, deltas map[string]int64) error {
 		}
 	}
 	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		first error
-		slots = make(chan struct{}, parallelism)
+		wg        sync.WaitGroup
+		mu        sync.Mutex
+		first     error
+		unapplied []string
+		slots     = make(chan struct{}, parallelism)
 	)
 	for key, delta := range deltas {
 		slots <- struct{}{}
@@ -517,12 +518,13 @@ func (s *Store) AddMany(ctx context.Context, deltas map[string]int64) error {
 				if first == nil {
 					first = err
 				}
+				unapplied = append(unapplied, key)
 				mu.Unlock()
 			}
 		})
 	}
 	wg.Wait()
-	return first
+	return store.WithUnapplied(first, unapplied)
 }
 
 // Scan implements store.KV.

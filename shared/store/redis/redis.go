@@ -268,17 +268,22 @@ func (s *Store) AddMany(ctx context.Context, deltas map[string]int64) error {
 		return nil
 	})
 	var first error
+	var unapplied []string
 	for i, cmd := range cmds {
 		err := cmd.Err()
 		if goredis.HasErrorPrefix(err, "NOSCRIPT") {
 			// The script did not run: run it again, loading it on the way.
 			err = s.run(ctx, addScript, s.ref(keys[i]), deltas[keys[i]]).Err()
 		}
-		if err != nil && first == nil {
+		if err == nil {
+			continue
+		}
+		unapplied = append(unapplied, keys[i])
+		if first == nil {
 			first = counterFail(op, keys[i], err)
 		}
 	}
-	return first
+	return store.WithUnapplied(first, unapplied)
 }
 
 // Scan implements store.KV.
