@@ -3,6 +3,7 @@ package gifts_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
@@ -38,11 +39,17 @@ type world struct {
 type recorder struct {
 	mu  sync.Mutex
 	ids map[string]int
+	// fail is how many of the next publishes fail.
+	fail int
 }
 
 func (r *recorder) Publish(_ context.Context, as ...live.Activity) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.fail > 0 {
+		r.fail--
+		return errors.New("queue unavailable")
+	}
 	for _, a := range as {
 		r.ids[a.ID]++
 	}

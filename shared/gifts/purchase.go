@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/uriba-live/uriba/shared/live"
+	"github.com/uriba-live/uriba/shared/roomstats"
 	"github.com/uriba-live/uriba/shared/store"
 	"github.com/uriba-live/uriba/shared/tim"
 )
@@ -24,6 +25,9 @@ type purchaseRecord struct {
 	RoomID   string        `json:"roomId"`
 	Purchase live.Purchase `json:"purchase"`
 	At       time.Time     `json:"at"`
+	// Owed are the additions to the room's totals that a failure left unmade; a repeat of the
+	// report makes them.
+	Owed roomstats.Deltas `json:"owed,omitempty"`
 }
 
 // Recorded is the answer of Purchase.
@@ -75,13 +79,16 @@ func (s *Service) Purchase(ctx context.Context, roomID string, p live.Purchase) 
 	announced := false
 	for rec.State != purchaseAnnounced {
 		next := rec
-		switch rec.State {
-		case purchaseRecorded:
-			if err := s.sales.AddPurchase(ctx, roomID, p.ProductID, p.Currency, p.Quantity, p.Amount.TenThousandths()); err != nil {
-				return Recorded{}, err
-			}
-			next.State = purchaseCounted
-		case purchaseCounted:
+		var owed roomstats.Deltas
+		switch {
+		case rec.State == purchaseRecorded:
+			// The move to counted claims the count: of concurrent repeats, only the one that
+			// made it counts the order.
+			next.State, owed = purchaseCounted, roomstats.PurchaseDeltas(roomID, p.ProductID, p.Currency, p.Quantity, p.Amount.TenThousandths())
+		case rec.State == purchaseCounted && len(rec.Owed) > 0:
+			// A failure left part of the count unmade: claim it, then make it.
+			next.Owed, owed = nil, rec.Owed
+		case rec.State == purchaseCounted:
 			a := live.Activity{ID: "purchase:" + p.OrderID, RoomID: roomID, UserID: p.UserID, Kind: live.KindPurchase, Amount: 1, At: rec.At}
 			if err := s.activities.Publish(ctx, a); err != nil {
 				return Recorded{}, err
@@ -103,17 +110,25 @@ func (s *Service) Purchase(ctx context.Context, roomID string, p live.Purchase) 
 		}
 		if !swapped {
 			// A repeat moved it on: follow it.
-			got, ok, err := s.kv.Get(ctx, key)
-			if err != nil || !ok {
-				return Recorded{}, errors.Join(err, errors.New("gifts: purchase record vanished"))
-			}
-			raw = got
-			if err := json.Unmarshal(got, &rec); err != nil {
+			if raw, err = s.loadPurchase(ctx, key, &rec); err != nil {
 				return Recorded{}, err
 			}
 			continue
 		}
 		rec, raw = next, b
+		if len(owed) == 0 {
+			continue
+		}
+		left, err := s.sales.Apply(ctx, owed)
+		if err == nil {
+			continue
+		}
+		// Record what is left, for the order system's repeat to make.
+		next.Owed = left
+		if swapped, serr := s.kv.CompareAndSwap(ctx, key, raw, mustJSON(next), 0); serr != nil || !swapped {
+			s.log.Error("gifts: an order's unfinished count not recorded; the room totals miss it", "order", p.OrderID, "err", serr)
+		}
+		return Recorded{}, err
 	}
 	return Recorded{RoomID: roomID, Purchase: p, Announced: announced || room.Status == live.StatusLive || room.Status == live.StatusPaused}, nil
 }
@@ -146,4 +161,16 @@ func (s *Service) buyGoods(ctx context.Context, room live.Room, p live.Purchase)
 		MsgBody:     []tim.MsgElem{tim.CustomElem(live.EventBuyGoods, string(ext))},
 	})
 	return err
+}
+
+// loadPurchase reads the purchase record of key into rec and returns its bytes.
+func (s *Service) loadPurchase(ctx context.Context, key string, rec *purchaseRecord) ([]byte, error) {
+	raw, ok, err := s.kv.Get(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, errors.New("gifts: purchase record vanished")
+	}
+	return raw, json.Unmarshal(raw, rec)
 }

@@ -3,6 +3,7 @@ package gifts
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -23,6 +24,12 @@ func pendingDir(roomID string) string { return "giftpending/" + store.EscapeID(r
 func pendingKey(roomID, op string, at time.Time) string {
 	return pendingDir(roomID) + fmt.Sprintf("%012d", at.Unix()) + "." + op
 }
+
+// owingKey names the entry that lists a gift whose count was left unfinished at t (see count):
+// "giftpending/{room}/{t}.{op}.owed", finished by Reconcile like a pending gift.
+func owingKey(roomID, op string, at time.Time) string { return pendingKey(roomID, op, at) + owedSuffix }
+
+const owedSuffix = ".owed"
 
 // mark lists the gift op of the room as pending and returns its entry.
 func (s *Service) mark(ctx context.Context, roomID, op string) (string, error) {
@@ -82,6 +89,7 @@ func (s *Service) Reconcile(ctx context.Context, roomID string, olderThan time.D
 	for i, it := range items {
 		name := strings.TrimPrefix(it.Key, dir)
 		at, op, ok := strings.Cut(name, ".")
+		op, owed := strings.CutSuffix(op, owedSuffix)
 		sec, perr := strconv.ParseInt(at, 10, 64)
 		if !ok || perr != nil || it.Counter {
 			continue
@@ -93,7 +101,11 @@ func (s *Service) Reconcile(ctx context.Context, roomID string, olderThan time.D
 			out.More = true
 			break
 		}
-		switch state, err := s.finish(ctx, roomID, op, it.Key); {
+		finish := s.finish
+		if owed {
+			finish = s.finishCount
+		}
+		switch state, err := finish(ctx, roomID, op, it.Key); {
 		case err != nil:
 			out.Failed++
 			s.log.Warn("gifts: a pending gift not finished yet", "room", roomID, "op", op, "err", err)
@@ -118,6 +130,48 @@ func (s *Service) Reconcile(ctx context.Context, roomID string, olderThan time.D
 	return out, nil
 }
 
+// finishCount finishes counting a gift whose count was left unfinished (see count), and removes
+// its entry mark once it is counted. It returns "", as for a gift at rest: the gift itself was
+// announced.
+func (s *Service) finishCount(ctx context.Context, roomID, op, mark string) (string, error) {
+	rec, raw, err := s.loadOp(ctx, roomID, op)
+	if err == errVanished {
+		s.unmark(ctx, mark)
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return s.finishCounting(ctx, roomID, op, rec, raw, mark)
+}
+
+// finishCounting counts what the gift rec, whose record holds raw, still owes, and removes mark
+// once nothing is.
+func (s *Service) finishCounting(ctx context.Context, roomID, op string, rec giftOp, raw []byte, mark string) (string, error) {
+	if rec.owing() {
+		// Claim what is owed, so that no concurrent call counts it too, then count it.
+		claimed := rec
+		claimed.Owed, claimed.Uncredited = nil, false
+		b := mustJSON(claimed)
+		swapped, err := s.kv.CompareAndSwap(ctx, ledgerKey(roomID, op), raw, b, 0)
+		if err != nil {
+			return "", err
+		}
+		if !swapped {
+			return "", errMovedOn
+		}
+		if rec, _ = s.count(ctx, op, claimed, b, rec.Owed, rec.Uncredited); rec.owing() {
+			return "", errors.New("gifts: the gift's count is still unfinished")
+		}
+	}
+	s.unmark(ctx, mark)
+	return "", nil
+}
+
+// errMovedOn is the error of a gift record changed by another call meanwhile: a later call looks
+// again.
+var errMovedOn = errors.New("gifts: the gift's record changed meanwhile")
+
 // finish takes one pending gift to rest and removes its entry mark when it got there. It returns
 // the state it brought the gift to, or "" for a gift found at rest.
 func (s *Service) finish(ctx context.Context, roomID, op, mark string) (string, error) {
@@ -131,14 +185,12 @@ func (s *Service) finish(ctx context.Context, roomID, op, mark string) (string, 
 	}
 	switch rec.State {
 	case stateDelivered:
-		s.unmark(ctx, mark)
-		return "", nil
+		return s.finishCounting(ctx, roomID, op, rec, raw, mark)
 	case stateQueued:
 		if _, queued, err := s.kv.Get(ctx, mergeKey(roomID, op)); err != nil || queued {
 			return stateQueued, err // the flush removes the entry
 		}
-		s.unmark(ctx, mark)
-		return "", nil
+		return s.finishCounting(ctx, roomID, op, rec, raw, mark)
 	case stateAccepted, stateDeclined, stateRefunded:
 		// Was the debit of the attempt under way applied? A declined or refunded gift is debited
 		// again under the next attempt.
@@ -176,14 +228,13 @@ func (s *Service) finish(ctx context.Context, roomID, op, mark string) (string, 
 		if swapped, err := s.kv.CompareAndSwap(ctx, ledgerKey(roomID, op), raw, b, 0); err != nil || !swapped {
 			return "", err
 		}
-		s.afterMove(ctx, op, rec, next)
-		rec, raw = next, b
+		rec, raw = s.afterMove(ctx, op, rec, next, b)
 	case stateBilled:
 	default:
 		return "", fmt.Errorf("gifts: unknown gift state %s", rec.State)
 	}
 	_, last, err := s.advance(ctx, op, rec, raw, mark)
-	if last.atRest() {
+	if last.atRest() && !last.owing() {
 		s.unmark(ctx, mark)
 	}
 	if err != nil && !last.atRest() {

@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"strconv"
 	"time"
 
 	"github.com/uriba-live/uriba/shared/live"
+	"github.com/uriba-live/uriba/shared/roomstats"
 	"github.com/uriba-live/uriba/shared/store"
 	"github.com/uriba-live/uriba/shared/tim"
 )
@@ -65,6 +67,11 @@ type giftOp struct {
 	// operation.
 	Attempt int       `json:"attempt"`
 	At      time.Time `json:"at"`
+	// Owed are the additions to the room's totals that a failure left unmade, and Uncredited
+	// reports that the gift XP is still to be queued: what counting a gift that reached the room
+	// left undone (see count).
+	Owed       roomstats.Deltas `json:"owed,omitempty"`
+	Uncredited bool             `json:"uncredited,omitempty"`
 }
 
 // atRest reports whether the operation can move no more coins by itself: announced on its own,
@@ -72,6 +79,9 @@ type giftOp struct {
 func (o giftOp) atRest() bool {
 	return o.State == stateDelivered || o.State == stateDeclined || o.State == stateRefunded
 }
+
+// owing reports whether counting the gift was left unfinished.
+func (o giftOp) owing() bool { return len(o.Owed) > 0 || o.Uncredited }
 
 // charged reports whether the operation holds coins in the ledger.
 func (o giftOp) charged() bool {
@@ -152,7 +162,7 @@ func (s *Service) Send(ctx context.Context, p SendParams) (Sent, error) {
 		return Sent{}, err
 	}
 	sent, last, err := s.advance(ctx, op, rec, raw, mark)
-	if last.atRest() {
+	if last.atRest() && !last.owing() {
 		s.unmark(ctx, mark)
 	}
 	s.maybeReconcile(ctx, p.RoomID)
@@ -198,7 +208,7 @@ func (s *Service) advance(ctx context.Context, op string, rec giftOp, raw []byte
 			}
 			continue
 		}
-		s.afterMove(ctx, op, rec, next)
+		next, b = s.afterMove(ctx, op, rec, next, b)
 		if err != nil {
 			return Sent{}, next, err
 		}
@@ -207,23 +217,78 @@ func (s *Service) advance(ctx context.Context, op string, rec giftOp, raw []byte
 	return Sent{}, rec, live.Errorf(live.EConflict, "The gift is being sent by another request with the same Idempotency-Key; retry.")
 }
 
-// afterMove does what follows a recorded change of state: the wallet operations the record now
-// holds are settled, and a gift that reached the room is counted and credited.
-func (s *Service) afterMove(ctx context.Context, op string, from, to giftOp) {
+// afterMove does what follows a recorded change of state, to as raw: the wallet operations the
+// record now holds are settled, and a gift that reached the room is counted and credited. It
+// returns the record as it then is.
+func (s *Service) afterMove(ctx context.Context, op string, from, to giftOp, raw []byte) (giftOp, []byte) {
 	switch {
 	case to.State == stateBilled:
 		s.settle(ctx, to.UserID, walletOp(op, to.Attempt))
 	case to.State == stateRefunded:
 		s.settle(ctx, to.UserID, walletOp(op, from.Attempt)+":refund")
 	case to.State == stateDelivered || to.State == stateQueued:
-		if err := s.sales.AddGift(ctx, to.RoomID, to.UserID, to.Count, to.Coins); err != nil {
-			s.log.Warn("gifts: room totals not updated", "room", to.RoomID, "err", err)
-		}
-		a := live.Activity{ID: "gift:" + op, RoomID: to.RoomID, UserID: to.UserID, Kind: live.KindGift, Amount: min(to.Coins, maxActivityAmount), At: to.At}
+		// The change of state is the claim: of concurrent requests, only the one that made it
+		// counts the gift.
+		return s.count(ctx, op, to, raw, roomstats.GiftDeltas(to.RoomID, to.UserID, to.Count, to.Coins), true)
+	}
+	return to, raw
+}
+
+// count adds deltas to the room's totals and, when credit is set, queues the gift's XP, for the
+// gift rec whose record holds raw and which the caller claimed. What fails is recorded in the
+// gift (Owed, Uncredited) and listed for Reconcile, which finishes it: so a gift is counted in
+// the room's totals once, even when the store fails halfway. Only a process that dies between
+// the claim and the record of what failed loses the count. It returns the record as it then is.
+func (s *Service) count(ctx context.Context, op string, rec giftOp, raw []byte, deltas roomstats.Deltas, credit bool) (giftOp, []byte) {
+	owed, err := s.sales.Apply(ctx, deltas)
+	if err != nil {
+		s.log.Warn("gifts: room totals not updated yet", "room", rec.RoomID, "op", op, "err", err)
+	}
+	uncredited := false
+	if credit {
+		a := live.Activity{ID: "gift:" + op, RoomID: rec.RoomID, UserID: rec.UserID, Kind: live.KindGift, Amount: min(rec.Coins, maxActivityAmount), At: rec.At}
+		// The level updater credits an activity ID once, so queueing it again is harmless.
 		if err := s.activities.Publish(ctx, a); err != nil {
-			s.log.Warn("gifts: gift XP not queued", "activity", a.ID, "err", err)
+			s.log.Warn("gifts: gift XP not queued yet", "activity", a.ID, "err", err)
+			uncredited = true
 		}
 	}
+	if len(owed) == 0 && !uncredited {
+		return rec, raw
+	}
+	roomID := rec.RoomID
+	for range 5 {
+		next := rec
+		next.Owed = maps.Clone(rec.Owed)
+		if next.Owed == nil {
+			next.Owed = roomstats.Deltas{}
+		}
+		for k, d := range owed {
+			next.Owed[k] += d
+		}
+		next.Uncredited = rec.Uncredited || uncredited
+		b := mustJSON(next)
+		swapped, err := s.kv.CompareAndSwap(ctx, ledgerKey(roomID, op), raw, b, 0)
+		if err == nil && swapped {
+			if err := s.kv.Put(ctx, owingKey(roomID, op, s.clock()), []byte{'1'}, 0); err != nil {
+				s.log.Error("gifts: a gift's unfinished count not listed; Reconcile will not find it", "room", roomID, "op", op, "err", err)
+			}
+			return next, b
+		}
+		if err == nil {
+			// Moved on meanwhile (a flush or Reconcile): read it again.
+			var got giftOp
+			var gotRaw []byte
+			if got, gotRaw, err = s.loadOp(ctx, roomID, op); err == nil {
+				rec, raw = got, gotRaw
+				continue
+			}
+		}
+		s.log.Error("gifts: a gift's unfinished count not recorded; the room totals miss it", "room", roomID, "op", op, "err", err)
+		return rec, raw
+	}
+	s.log.Error("gifts: a gift's unfinished count not recorded; the room totals miss it", "room", roomID, "op", op)
+	return rec, raw
 }
 
 // maxActivityAmount is the largest Amount an activity carries, the level rules' default bound.

@@ -24,7 +24,7 @@ type SalesKV interface {
 // Sales keeps a room's gift and purchase totals: gifts and coins, per gifter too, and orders,
 // units and revenue per currency, per product too. Its callers make each addition once: the gift
 // and purchase services count a billed gift or a reported order when its own record moves on
-// from the state that counts it.
+// from the state that counts it, and keep in that record what a failed Apply left to add.
 type Sales struct {
 	kv SalesKV
 }
@@ -62,27 +62,42 @@ type Totals struct {
 	Products []ProductSales `json:"products"`
 }
 
-// AddGift counts gifts units of gifts worth coins from userID in the room: one store call.
-func (s *Sales) AddGift(ctx context.Context, roomID, userID string, gifts, coins int64) error {
-	return s.kv.AddMany(ctx, map[string]int64{
+// Deltas are additions to a room's totals: counter keys and what to add to each. A caller can
+// keep in its own record the ones a failed Apply left unapplied, and apply them later.
+type Deltas map[string]int64
+
+// GiftDeltas returns what counting gifts units of gifts worth coins from userID in the room adds.
+func GiftDeltas(roomID, userID string, gifts, coins int64) Deltas {
+	return Deltas{
 		giftsKey(roomID):                   gifts,
 		coinsKey(roomID):                   coins,
 		gifterKey(roomID, userID, "coins"): coins,
 		gifterKey(roomID, userID, "gifts"): gifts,
-	})
+	}
 }
 
-// AddPurchase counts one order of units of a product, paid amount ten-thousandths of currency,
-// in the room: one store call.
-func (s *Sales) AddPurchase(ctx context.Context, roomID, productID, currency string, units, amount int64) error {
-	return s.kv.AddMany(ctx, map[string]int64{
+// PurchaseDeltas returns what counting one order of units of productID, paid amount (in
+// ten-thousandths) in currency, adds to the room.
+func PurchaseDeltas(roomID, productID, currency string, units, amount int64) Deltas {
+	return Deltas{
 		ordersKey(roomID):                       1,
 		unitsKey(roomID):                        units,
 		revenueKey(roomID, currency):            amount,
 		productKey(roomID, productID, "orders"): 1,
 		productKey(roomID, productID, "units"):  units,
 		productKey(roomID, productID, currency): amount,
-	})
+	}
+}
+
+// Apply adds d to the room totals in one store call. When it fails it returns, with the error,
+// the deltas that may not have been applied, and only those: applying them later completes the
+// addition without counting any twice.
+func (s *Sales) Apply(ctx context.Context, d Deltas) (Deltas, error) {
+	if len(d) == 0 {
+		return nil, nil
+	}
+	err := s.kv.AddMany(ctx, d)
+	return store.Unapplied(err, d), err
 }
 
 // DefaultTopGifters is how many gifters Totals lists.

@@ -34,6 +34,7 @@ type Store struct {
 
 	faultMu sync.Mutex
 	faults  func(op, key string) error
+	split   bool
 }
 
 type record struct {
@@ -66,6 +67,16 @@ func (s *Store) SetFaults(f func(op, key string) error) {
 	s.faultMu.Lock()
 	defer s.faultMu.Unlock()
 	s.faults = f
+}
+
+// SplitAddMany makes AddMany apply its deltas one by one, as the DynamoDB and Redis adapters do,
+// when on is true: the fault hook decides each delta's fate alone, a delta it fails is not
+// applied while the others are, and the error lists the deltas that may not have been applied
+// (see store.Unapplied), ErrReplyLost's among them although they were.
+func (s *Store) SplitAddMany(on bool) {
+	s.faultMu.Lock()
+	defer s.faultMu.Unlock()
+	s.split = on
 }
 
 // FailCalls returns a fault hook for SetFaults that answers err for calls of the methods ops
@@ -362,6 +373,12 @@ func (s *Store) AddMany(ctx context.Context, deltas map[string]int64) error {
 			break
 		}
 	}
+	s.faultMu.Lock()
+	split := s.split
+	s.faultMu.Unlock()
+	if split && invalid == nil {
+		return s.addOneByOne(ctx, keys, deltas)
+	}
 	return s.call(ctx, "AddMany", "", keys, invalid, func() error {
 		saved := make(map[string]record, len(deltas))
 		for _, key := range keys {
@@ -415,4 +432,35 @@ func (s *Store) Scan(ctx context.Context, dir, after string, limit int) ([]store
 		return nil, err
 	}
 	return items, nil
+}
+
+// addOneByOne is AddMany when SplitAddMany is on.
+func (s *Store) addOneByOne(ctx context.Context, keys []string, deltas map[string]int64) error {
+	s.mu.Lock()
+	s.calls["AddMany"]++
+	s.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return store.Fail("AddMany", "", err, nil)
+	}
+	var first error
+	var unapplied []string
+	for _, key := range keys {
+		err := s.fault("AddMany", key)
+		lost := errors.Is(err, ErrReplyLost)
+		if err == nil || lost {
+			s.mu.Lock()
+			_, err = s.add("AddMany", key, deltas[key])
+			s.mu.Unlock()
+			if err == nil && lost {
+				err = &store.Error{Op: "AddMany", Key: key, Kind: store.ErrUnavailable, Err: ErrReplyLost}
+			}
+		}
+		if err != nil {
+			unapplied = append(unapplied, key)
+			if first == nil {
+				first = err
+			}
+		}
+	}
+	return store.WithUnapplied(first, unapplied)
 }

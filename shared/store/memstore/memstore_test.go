@@ -228,3 +228,29 @@ func TestTotalCallsCountsEveryMethod(t *testing.T) {
 		t.Fatalf("TotalCalls = %d, want 4, the failed Get included", got)
 	}
 }
+
+func TestASplitAddManyAppliesWhatItCanAndListsTheRest(t *testing.T) {
+	s := memstore.New(nil)
+	s.SplitAddMany(true)
+	deltas := map[string]int64{"gifts/r1": 1, "gifts/r2": 2, "gifts/r3": 3}
+	s.SetFaults(func(op, key string) error {
+		switch key {
+		case "gifts/r2":
+			return store.ErrUnavailable
+		case "gifts/r3":
+			return memstore.ErrReplyLost
+		}
+		return nil
+	})
+	err := s.AddMany(ctx, deltas)
+	if !errors.Is(err, store.ErrUnavailable) {
+		t.Fatalf("AddMany = %v, want ErrUnavailable", err)
+	}
+	if got := store.Unapplied(err, deltas); len(got) != 2 || got["gifts/r2"] != 2 || got["gifts/r3"] != 3 {
+		t.Fatalf("Unapplied = %v, want r2 (failed) and r3 (reply lost)", got)
+	}
+	want := map[string]string{"gifts/r1": "#1", "gifts/r3": "#3"}
+	if snap := s.Snapshot(); !maps.Equal(snap, want) {
+		t.Fatalf("store after a split AddMany = %v, want %v", snap, want)
+	}
+}
