@@ -23,6 +23,16 @@
 // with the same key, which bills it again. Reconcile finishes the gifts a crash left halfway; a
 // gift request runs it for its room at most once a minute in each process.
 //
+// # Room totals
+//
+// A gift is counted in the room's totals (roomstats.Sales) by the request whose change of state
+// announced or queued it, and an order by the request that moved it to counted: the change of
+// state is the claim, so concurrent repeats count nothing. When the store fails halfway, what was
+// not added is recorded in the gift's or order's own record and added later, once: by Reconcile
+// for a gift (its pending entry ".owed"), by the shop's repeat for an order. Only a process that
+// dies between the claim and that record loses a count; wallets and the ledger are never
+// affected.
+//
 // # Store layout
 //
 // "gifts/{giftId}" the catalog; "wallet#{user}" a wallet; "giftop/{room}/{op}" the room's gift
@@ -30,7 +40,8 @@
 // purchase; "combo#{room}#{user}#{gift}" a viewer's current combo; "giftrate#{room}#{second}" and
 // "giftmergerate#{room}#{second}" the room's message budget; "giftmerge/{room}/{op}" the gifts
 // waiting to be announced merged; "giftpending/{room}/{t}.{op}" the gifts whose request may not
-// have finished (see Reconcile). IDs pass through store.EscapeID.
+// have finished, and "giftpending/{room}/{t}.{op}.owed" those whose count was left unfinished (see
+// Reconcile). IDs pass through store.EscapeID.
 package gifts
 
 import (
