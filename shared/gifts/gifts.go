@@ -201,3 +201,17 @@ const detachedTimeout = 15 * time.Second
 func detached(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(ctx), detachedTimeout)
 }
+
+// recordTimeout bounds the store calls that record what a request already did, once the
+// request's own time is spent.
+const recordTimeout = 5 * time.Second
+
+// recording returns ctx, or, when ctx has ended, a context of its values bounded by
+// recordTimeout: what was done (a debit, a message IM took, part of a count) must still be
+// recorded when a request spent its time doing it.
+func recording(ctx context.Context) (context.Context, context.CancelFunc) {
+	if ctx.Err() == nil {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+}

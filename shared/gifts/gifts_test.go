@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -364,5 +366,46 @@ func TestAMergedMessageWhoseReplyWasLostIsNotShownTwice(t *testing.T) {
 	}
 	if _, merged, shown := w.giftMessages(t); shown != 4 || merged != 2 {
 		t.Fatalf("%d merged messages showed %d gifts, want 2 showing the 4 queued", merged, shown)
+	}
+}
+
+// TestAStormsGiftMessagesAreSpreadOverTheSecond sends more gifts at the start of a second than the
+// room's budget lets through on their own: those that go on their own reach IM spread over the
+// second, the k-th no sooner than k/8 of it (8 of the budget of 10 are for single gifts), so that
+// none is sent late enough to fall in the next second with that second's own.
+func TestAStormsGiftMessagesAreSpreadOverTheSecond(t *testing.T) {
+	w := newWorld(t, 10)
+	const viewers = 20
+	for i := range viewers {
+		w.viewer(t, fmt.Sprint("v", i), 100)
+	}
+	start := time.Now().Truncate(time.Second).Add(time.Second)
+	time.Sleep(time.Until(start))
+	var wg sync.WaitGroup
+	for i := range viewers {
+		wg.Go(func() {
+			if _, err := w.svc.Send(context.Background(), gifts.SendParams{RoomID: "r1", UserID: fmt.Sprint("v", i), GiftID: "rose", Count: 1, Key: "k"}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	var singles []time.Time
+	for _, m := range w.im.Messages("r1") {
+		if m.From != admin && strings.Contains(string(m.Body[0].MsgContent), live.EventSendGift) {
+			singles = append(singles, m.Time)
+		}
+	}
+	slices.SortFunc(singles, time.Time.Compare)
+	if len(singles) != 8 {
+		t.Fatalf("%d gifts sent on their own in the second, want 8", len(singles))
+	}
+	for k, at := range singles {
+		if early := start.Add(time.Duration(k) * time.Second / 8).Sub(at); early > 0 {
+			t.Errorf("single gift %d reached IM %v into the second, %v before its turn", k, at.Sub(start), early)
+		}
+	}
+	if _, _, shown := w.giftMessages(t); shown != viewers {
+		t.Fatalf("%d gifts shown, want %d", shown, viewers)
 	}
 }

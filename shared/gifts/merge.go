@@ -94,13 +94,18 @@ func (s *Service) Flush(ctx context.Context, roomID string) (int, error) {
 		}
 		batches := mergeBatches(items)
 		for _, b := range batches {
-			if more || !s.slot(ctx, "giftmergerate#", roomID, s.clock().Unix(), s.merged) {
+			if more {
+				break
+			}
+			sec := s.clock().Unix()
+			at, ok := s.slot(ctx, "giftmergerate#", roomID, sec, s.merged)
+			if !ok {
 				more = true
 				break
 			}
 			ext, _ := json.Marshal(MergedExt{Merged: true, Gifts: b.gifts})
 			entry := outboxEntry{Ops: b.ops, Marks: b.marks, Ext: string(ext)}
-			sent, err := s.announceMerged(ctx, roomID, entry)
+			sent, err := s.announceMerged(ctx, roomID, entry, sec, at)
 			done += sent
 			if err != nil {
 				return done, err
@@ -140,9 +145,9 @@ func outboxID(ops []string) string {
 	return hex.EncodeToString(sum[:12])
 }
 
-// announceMerged records entry in the outbox, takes its gifts out of the merge queue, sends it and
-// clears it, and returns how many gifts it announced.
-func (s *Service) announceMerged(ctx context.Context, roomID string, entry outboxEntry) (int, error) {
+// announceMerged records entry in the outbox, takes its gifts out of the merge queue, sends it at
+// at, with a slot of the second sec, and clears it, and returns how many gifts it announced.
+func (s *Service) announceMerged(ctx context.Context, roomID string, entry outboxEntry, sec int64, at time.Time) (int, error) {
 	raw, err := json.Marshal(entry)
 	if err != nil {
 		return 0, err
@@ -151,32 +156,52 @@ func (s *Service) announceMerged(ctx context.Context, roomID string, entry outbo
 	if err := s.kv.Put(ctx, key, raw, 0); err != nil {
 		return 0, err
 	}
-	return s.deliverOutbox(ctx, roomID, key, entry)
+	return s.deliverOutbox(ctx, roomID, key, entry, sec, at)
 }
 
-// deliverOutbox takes the gifts of entry out of the merge queue, sends its message and removes
-// it from the outbox.
-func (s *Service) deliverOutbox(ctx context.Context, roomID, key string, entry outboxEntry) (int, error) {
+// deliverOutbox takes the gifts of entry out of the merge queue, sends its message at at, with a
+// slot of the second sec, and removes it from the outbox.
+func (s *Service) deliverOutbox(ctx context.Context, roomID, key string, entry outboxEntry, sec int64, at time.Time) (int, error) {
 	for _, op := range entry.Ops {
 		if _, err := s.kv.Delete(ctx, mergeKey(roomID, op)); err != nil {
 			return 0, err
 		}
 	}
-	if _, err := s.im.SendGroupMsg(ctx, tim.SendGroupMsgRequest{
+	if err := s.pace(ctx, at); err != nil {
+		return 0, err
+	}
+	_, err := s.im.SendGroupMsg(ctx, tim.SendGroupMsgRequest{
 		GroupID:     roomID,
 		Random:      randomOf(strings.Join(entry.Ops, ",")),
 		MsgPriority: tim.PriorityHigh,
 		MsgBody:     []tim.MsgElem{tim.CustomElem(live.EventSendGift, entry.Ext)},
-	}); err != nil {
+	})
+	if err != nil {
 		return 0, err
+	}
+	s.charge(ctx, "giftmergerate#", roomID, sec)
+	// The gifts' pending entries go first, the entry last: a gift Reconcile finds listed and in
+	// neither the queue nor the outbox was never queued (see finish).
+	for _, mark := range entry.Marks {
+		if _, err := s.kv.Delete(ctx, mark); err != nil {
+			return 0, err
+		}
 	}
 	if _, err := s.kv.Delete(ctx, key); err != nil {
 		return 0, err
 	}
-	for _, mark := range entry.Marks {
-		s.unmark(ctx, mark)
-	}
 	return len(entry.Ops), nil
+}
+
+// enqueue puts the gift op, recorded as queued, in the room's merge queue, listed as pending under
+// mark, and makes sure it is announced (see flushLater).
+func (s *Service) enqueue(ctx context.Context, op string, rec giftOp, mark string) error {
+	item := mustJSON(mergeItem{Op: op, UserID: rec.UserID, Gift: rec.Gift, Count: rec.Count, Combo: rec.Combo, Mark: mark})
+	if err := s.kv.Put(ctx, mergeKey(rec.RoomID, op), item, 0); err != nil {
+		return err
+	}
+	s.flushLater(ctx, rec.RoomID, s.clock().Unix())
+	return nil
 }
 
 // drainOutbox sends the messages a flush left in the outbox, within the room's budget, and
@@ -191,10 +216,12 @@ func (s *Service) drainOutbox(ctx context.Context, roomID string) (sent int, mor
 		if it.Counter || json.Unmarshal(it.Value, &entry) != nil {
 			continue
 		}
-		if !s.slot(ctx, "giftmergerate#", roomID, s.clock().Unix(), s.merged) {
+		sec := s.clock().Unix()
+		at, ok := s.slot(ctx, "giftmergerate#", roomID, sec, s.merged)
+		if !ok {
 			return sent, true, nil
 		}
-		n, err := s.deliverOutbox(ctx, roomID, it.Key, entry)
+		n, err := s.deliverOutbox(ctx, roomID, it.Key, entry, sec, at)
 		sent += n
 		if err != nil {
 			return sent, false, err

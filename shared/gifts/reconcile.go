@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -187,8 +188,18 @@ func (s *Service) finish(ctx context.Context, roomID, op, mark string) (string, 
 	case stateDelivered:
 		return s.finishCounting(ctx, roomID, op, rec, raw, mark)
 	case stateQueued:
-		if _, queued, err := s.kv.Get(ctx, mergeKey(roomID, op)); err != nil || queued {
+		if merging, err := s.merging(ctx, roomID, op); err != nil || merging {
 			return stateQueued, err // the flush removes the entry
+		}
+		// A flush removes the entries of the gifts it announced before it forgets their
+		// message: a gift still listed now, in neither the queue nor the outbox, was never queued.
+		if _, listed, err := s.kv.Get(ctx, mark); err != nil {
+			return "", err
+		} else if listed {
+			if err := s.enqueue(ctx, op, rec, mark); err != nil {
+				return "", err
+			}
+			return stateQueued, nil
 		}
 		return s.finishCounting(ctx, roomID, op, rec, raw, mark)
 	case stateAccepted, stateDeclined, stateRefunded:
@@ -284,4 +295,23 @@ func (s *Service) maybeReconcile(ctx context.Context, roomID string) {
 func mustJSON(v any) []byte {
 	b, _ := json.Marshal(v)
 	return b
+}
+
+// merging reports whether the gift op waits in the room's merge queue or in a merged message
+// decided but not known to be sent (the outbox).
+func (s *Service) merging(ctx context.Context, roomID, op string) (bool, error) {
+	if _, queued, err := s.kv.Get(ctx, mergeKey(roomID, op)); err != nil || queued {
+		return queued, err
+	}
+	items, err := s.kv.Scan(ctx, outboxDir(roomID), "", store.MaxScan)
+	if err != nil {
+		return false, err
+	}
+	for _, it := range items {
+		var entry outboxEntry
+		if !it.Counter && json.Unmarshal(it.Value, &entry) == nil && slices.Contains(entry.Ops, op) {
+			return true, nil
+		}
+	}
+	return false, nil
 }

@@ -198,3 +198,55 @@ func TestReconcileIsBoundedPerCall(t *testing.T) {
 		t.Fatalf("balance %d", bal)
 	}
 }
+
+// TestAGiftStoppedOnItsWayToTheMergeQueueIsShownOnce stops a request whose gift goes past the
+// room's budget: before its record says it is queued, or after that and before it is in the
+// merge queue. The sweep announces the gift once and counts it once.
+func TestAGiftStoppedOnItsWayToTheMergeQueueIsShownOnce(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		crash func(op, key string) error
+	}{
+		{"recording it as queued fails", failNth("giftop/r1/", "CompareAndSwap", 2)},
+		{"putting it in the queue fails", memstore.FailCalls("giftmerge/r1/", 1, store.ErrUnavailable, "Put")},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			clk := clock.NewManual(time.Date(2025, 5, 1, 10, 0, 0, 0, time.UTC))
+			w := newWorldAt(t, 2, clk.Now) // one gift a second on its own
+			w.viewer(t, "ivy", 1000)
+			ctx := context.Background()
+			if _, err := w.svc.Send(ctx, gifts.SendParams{RoomID: "r1", UserID: "ivy", GiftID: "rose", Count: 1, Key: "first"}); err != nil {
+				t.Fatal(err)
+			}
+			w.kv.SetFaults(c.crash)
+			if _, err := w.svc.Send(ctx, gifts.SendParams{RoomID: "r1", UserID: "ivy", GiftID: "rose", Count: 1, Key: "second"}); err == nil {
+				t.Fatal("the stopped request succeeded")
+			}
+			w.kv.SetFaults(nil)
+			clk.Advance(time.Second)
+			if _, err := w.svc.Flush(ctx, "r1"); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, shown := w.giftMessages(t); shown != 1 {
+				t.Fatalf("%d gifts shown before the sweep; want only the first", shown)
+			}
+			clk.Advance(2 * time.Minute)
+			for range 2 {
+				w.svc.Sweep(ctx, []string{"r1"})
+			}
+			if _, _, shown := w.giftMessages(t); shown != 2 {
+				t.Fatalf("%d gifts shown; want each gift shown once", shown)
+			}
+			if bal := w.balance(t, "ivy"); bal != 940 {
+				t.Fatalf("balance %d, want 940", bal)
+			}
+			tot := w.totals(t)
+			if tot.Gifts != 2 || tot.Coins != 60 {
+				t.Fatalf("totals %+v, want 2 gifts, 60 coins", tot)
+			}
+			if left := w.kv.Snapshot(); hasPrefix(left, "giftpending/") || hasPrefix(left, "giftmerge/") {
+				t.Fatalf("pending or queued entries left: %v", left)
+			}
+		})
+	}
+}

@@ -193,7 +193,9 @@ func (s *Service) advance(ctx context.Context, op string, rec giftOp, raw []byte
 		if merr != nil {
 			return Sent{}, rec, merr
 		}
-		swapped, serr := s.kv.CompareAndSwap(ctx, ledgerKey(rec.RoomID, op), raw, b, 0)
+		rctx, cancel := recording(ctx)
+		swapped, serr := s.kv.CompareAndSwap(rctx, ledgerKey(rec.RoomID, op), raw, b, 0)
+		cancel()
 		if serr != nil {
 			return Sent{}, rec, serr
 		}
@@ -211,6 +213,12 @@ func (s *Service) advance(ctx context.Context, op string, rec giftOp, raw []byte
 		next, b = s.afterMove(ctx, op, rec, next, b)
 		if err != nil {
 			return Sent{}, next, err
+		}
+		if next.State == stateQueued {
+			if err := s.enqueue(ctx, op, next, mark); err != nil {
+				// Listed as pending still: Reconcile queues it.
+				return Sent{}, next, err
+			}
 		}
 		rec, raw = next, b
 	}
@@ -240,6 +248,8 @@ func (s *Service) afterMove(ctx context.Context, op string, from, to giftOp, raw
 // the room's totals once, even when the store fails halfway. Only a process that dies between
 // the claim and the record of what failed loses the count. It returns the record as it then is.
 func (s *Service) count(ctx context.Context, op string, rec giftOp, raw []byte, deltas roomstats.Deltas, credit bool) (giftOp, []byte) {
+	ctx, cancel := recording(ctx)
+	defer cancel()
 	owed, err := s.sales.Apply(ctx, deltas)
 	if err != nil {
 		s.log.Warn("gifts: room totals not updated yet", "room", rec.RoomID, "op", op, "err", err)
@@ -319,32 +329,35 @@ func (s *Service) bill(ctx context.Context, op string, rec giftOp) (giftOp, erro
 	return next, nil
 }
 
-// deliver announces a billed gift, on its own within the room's budget and merged past it. When
-// IM does not take it, the coins are refunded and the record says so.
+// deliver announces a billed gift on its own within the room's budget, and past it returns the
+// record queued for a merged announcement, which advance makes once it is recorded. When IM does
+// not take a gift, the coins are refunded and the record says so.
 func (s *Service) deliver(ctx context.Context, op string, rec giftOp, mark string) (giftOp, error) {
 	next := rec
 	sec := s.clock().Unix()
-	if !s.slot(ctx, "giftrate#", rec.RoomID, sec, s.individual) {
-		item, _ := json.Marshal(mergeItem{Op: op, UserID: rec.UserID, Gift: rec.Gift, Count: rec.Count, Combo: rec.Combo, Mark: mark})
-		if err := s.kv.Put(ctx, mergeKey(rec.RoomID, op), item, 0); err != nil {
-			return giftOp{}, err
-		}
+	at, ok := s.slot(ctx, "giftrate#", rec.RoomID, sec, s.individual)
+	if !ok {
+		// Recorded as queued first, then queued (see advance): a flush never announces a gift
+		// whose record does not say so.
 		next.State = stateQueued
-		s.flushLater(ctx, rec.RoomID, sec)
 		return next, nil
 	}
 	ext, _ := json.Marshal(sendGiftExt{GiftID: rec.Gift.GiftID, Name: rec.Gift.Name, Count: rec.Count, Combo: rec.Combo,
 		Price: rec.Gift.Price, ImageURL: rec.Gift.ImageURL, AnimationURL: rec.Gift.AnimationURL, UserID: rec.UserID})
-	_, err := s.im.SendGroupMsg(ctx, tim.SendGroupMsgRequest{
-		GroupID:     rec.RoomID,
-		Random:      randomOf(op),
-		FromAccount: rec.UserID,
-		MsgPriority: tim.PriorityHigh,
-		MsgBody:     []tim.MsgElem{tim.CustomElem(live.EventSendGift, string(ext))},
-	})
+	err := s.pace(ctx, at)
 	if err == nil {
-		next.State = stateDelivered
-		return next, nil
+		_, err = s.im.SendGroupMsg(ctx, tim.SendGroupMsgRequest{
+			GroupID:     rec.RoomID,
+			Random:      randomOf(op),
+			FromAccount: rec.UserID,
+			MsgPriority: tim.PriorityHigh,
+			MsgBody:     []tim.MsgElem{tim.CustomElem(live.EventSendGift, string(ext))},
+		})
+		if err == nil {
+			s.charge(ctx, "giftrate#", rec.RoomID, sec)
+			next.State = stateDelivered
+			return next, nil
+		}
 	}
 	s.log.Warn("gifts: IM did not take a gift; refunding it", "room", rec.RoomID, "op", op, "err", err)
 	balance, _, rerr := s.apply(ctx, rec.UserID, walletOp(op, rec.Attempt)+":refund", rec.Coins)
@@ -428,22 +441,58 @@ func (s *Service) combo(ctx context.Context, rec giftOp) (int64, error) {
 	return 1, nil
 }
 
-// slot takes one of the room's limit messages of the second sec under the counter prefix, and
-// reports whether there was one left. The first taker of a second removes the counters of a few
-// seconds before, so that they do not pile up. A store failure takes no slot.
-func (s *Service) slot(ctx context.Context, prefix, roomID string, sec, limit int64) bool {
+// slot takes one of the room's limit messages of the second sec under the counter prefix. It
+// reports whether there was one left and, if so, when its message may be sent: the k-th message
+// of a second (counting from 0) k/limit seconds into it. A storm's messages are so spread over
+// each second instead of leaving together at its start, and one that reaches IM a little late
+// still falls in the second whose budget it took. The first taker of a second removes the counters
+// of a few seconds before, so that they do not pile up. A store failure takes no slot.
+func (s *Service) slot(ctx context.Context, prefix, roomID string, sec, limit int64) (time.Time, bool) {
 	base := prefix + store.EscapeID(roomID) + "#"
 	n, err := s.kv.Add(ctx, base+strconv.FormatInt(sec, 10), 1)
 	if err != nil {
 		s.log.Warn("gifts: message budget not read", "err", err)
-		return false
+		return time.Time{}, false
 	}
 	if n == 1 {
 		for back := int64(2); back <= 5; back++ {
 			_, _ = s.kv.Delete(ctx, base+strconv.FormatInt(sec-back, 10))
 		}
 	}
-	return n <= limit
+	if n > limit {
+		return time.Time{}, false
+	}
+	return time.Unix(sec, 0).Add(time.Duration(n-1) * time.Second / time.Duration(limit)), true
+}
+
+// pace waits until at, the moment slot gave a message, and fails only when ctx ends first.
+func (s *Service) pace(ctx context.Context, at time.Time) error {
+	wait := at.Sub(s.clock())
+	if wait <= 0 {
+		return nil
+	}
+	t := time.NewTimer(min(wait, time.Second))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// charge counts a message that took a slot of the second sec in the budget of the second its
+// sending ended in too, when that is later: IM counts a message by its arrival, so one that
+// arrived late narrows the second it arrived in. The service's clock stands for IM's, which only
+// dates messages to the second.
+func (s *Service) charge(ctx context.Context, prefix, roomID string, sec int64) {
+	now := s.clock().Unix()
+	if now <= sec {
+		return
+	}
+	if _, err := s.kv.Add(ctx, prefix+store.EscapeID(roomID)+"#"+strconv.FormatInt(now, 10), 1); err != nil {
+		s.log.Warn("gifts: a late message not counted in its second's budget", "err", err)
+	}
 }
 
 // LedgerCoins returns the coins the room's ledger holds: the gifts billed in it, announced or
