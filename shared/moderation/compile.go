@@ -48,27 +48,15 @@ type Matcher struct {
 	wordish []bool          // code → whether its rune is Latin, Greek, Cyrillic or a digit
 	pats    []pattern
 
-	// kana holds, for each rune isKana accepts (see kanaSlot), the code of its voiced (kana[0])
-	// and semi-voiced (kana[1]) form, or noCompose when it has none.
-	kana *[2][kanaSlots]uint32
+	// kana holds, for each code, the code of its character joined with a voiced (kana[c][0]) or
+	// semi-voiced (kana[c][1]) sound mark, or noCompose when the mark does not join it. Every
+	// character a mark joins has a code of its own, so the scanner joins marks by code exactly
+	// where foldWord joins them by character, whatever rune the character was folded from.
+	kana [][2]uint32
 }
 
-// The runes isKana accepts by their first two bytes: U+3040..U+30FF and U+FF40..U+FFBF.
-const (
-	kanaSlots        = 0xC0 + 0x80
-	noCompose uint32 = ^uint32(0)
-)
-
-// kanaSlot returns the index of r in Matcher.kana, or -1 when r is not a rune isKana accepts.
-func kanaSlot(r rune) int {
-	switch {
-	case r >= 0x3040 && r < 0x3100:
-		return int(r - 0x3040)
-	case r >= 0xFF40 && r < 0xFFC0:
-		return 0xC0 + int(r-0xFF40)
-	}
-	return -1
-}
+// noCompose marks, in Matcher.kana, a character that a sound mark does not join.
+const noCompose uint32 = ^uint32(0)
 
 // slot is one state of the double-array automaton.
 type slot struct {
@@ -172,7 +160,8 @@ func Compile(l WordList) *Matcher {
 	}
 
 	// Codes: the runes of banned words by falling frequency, then those only found in allow
-	// entries, then the ASCII letters and digits, so that every wordish ASCII character is known.
+	// entries, then the kana a sound mark joins, then the ASCII letters and digits, so that every
+	// wordish ASCII character is known.
 	freq := make(map[rune]int)
 	for _, w := range words {
 		for _, r := range w.runes {
@@ -202,6 +191,11 @@ func Compile(l WordList) *Matcher {
 			addCode(r)
 		}
 	}
+	// The scanner joins a sound mark to a kana by the kana's code, so every kana a mark joins
+	// needs one, listed or not: "㋙゙" reads as "ご" whether or not "こ" is in a word.
+	for _, r := range f.takers {
+		addCode(r)
+	}
 	for r := rune('0'); r <= 'z'; r++ {
 		if isWordish(r) {
 			addCode(r)
@@ -222,23 +216,17 @@ func Compile(l WordList) *Matcher {
 	return m
 }
 
-// buildKana fills m.kana: the code of each kana joined with a voiced or semi-voiced sound mark.
+// buildKana fills m.kana: for each code, the code of its character joined with a voiced or
+// semi-voiced sound mark. A character that folds to nothing known has code 0, which no mark joins.
 func (m *Matcher) buildKana(f *folding) {
-	m.kana = new([2][kanaSlots]uint32)
-	for i := range kanaSlots {
-		r := rune(0x3040 + i)
-		if i >= 0xC0 {
-			r = rune(0xFF40 + i - 0xC0)
-		}
-		var buf [1]rune
-		rs := f.runes(r, &buf)
+	m.kana = make([][2]uint32, len(m.wordish))
+	for c := range m.kana {
+		m.kana[c] = [2]uint32{noCompose, noCompose}
+	}
+	for r, c := range m.alpha {
 		for mk := range 2 {
-			m.kana[mk][i] = noCompose
-			if len(rs) != 1 {
-				continue
-			}
-			if c, ok := f.compose(rs[0], markVoiced+mk); ok {
-				m.kana[mk][i] = m.alpha[c]
+			if v, ok := f.compose(r, markVoiced+mk); ok {
+				m.kana[c][mk] = m.alpha[v]
 			}
 		}
 	}

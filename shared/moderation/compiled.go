@@ -19,7 +19,7 @@ const CompiledSuffix = ".compiled"
 // compiledVersion is the version of Compile's output and of its encoding. It must change whenever
 // either changes, so that a function never loads a compiled list an older Compile made; a test
 // holds it to the encoding of a fixed list.
-const compiledVersion = 2
+const compiledVersion = 3
 
 // compiledMagic starts every compiled word list.
 var compiledMagic = [8]byte{'u', 'r', 'i', 'b', 'a', 'w', 'l', 0}
@@ -224,8 +224,11 @@ func (e *encoder) matcher(m *Matcher) {
 			e.num(c.off)
 		}
 	}
-	e.u32s(m.kana[0][:])
-	e.u32s(m.kana[1][:])
+	e.u32(uint32(len(m.kana)))
+	for _, k := range m.kana {
+		e.u32(k[0])
+		e.u32(k[1])
+	}
 }
 
 // decoder reads what encoder wrote. The first problem is kept in err; after it, reads return
@@ -358,7 +361,7 @@ func fixed[T any](d *decoder, dst []T, src []T) {
 }
 
 func (d *decoder) matcher() *Matcher {
-	m := &Matcher{lead3: new([1024]uint32), kana: new([2][kanaSlots]uint32)}
+	m := &Matcher{lead3: new([1024]uint32)}
 	fixed(d, m.ascii[:], d.u32s())
 	m.pages = d.u32s()
 	m.blocks = d.u32s()
@@ -403,8 +406,10 @@ func (d *decoder) matcher() *Matcher {
 			}
 		}
 	}
-	fixed(d, m.kana[0][:], d.u32s())
-	fixed(d, m.kana[1][:], d.u32s())
+	m.kana = make([][2]uint32, d.count(8))
+	for i := range m.kana {
+		m.kana[i] = [2]uint32{d.u32(), d.u32()}
+	}
 	return m
 }
 
@@ -420,7 +425,7 @@ func (m *Matcher) check() error {
 		return errors.New("the automaton's tables differ in size")
 	case uint64(m.kb)+1 != uint64(len(m.root)) || len(m.single) != len(m.root):
 		return errors.New("the root tables have the wrong size")
-	case len(m.wordish) <= int(m.kb) || len(m.pairs) != 4*len(m.wordish):
+	case len(m.wordish) <= int(m.kb) || len(m.pairs) != 4*len(m.wordish) || len(m.kana) != len(m.wordish):
 		return errors.New("the alphabet tables have the wrong size")
 	case len(m.gate) == 0 || uint64(len(m.gate))*64 != uint64(m.gateMask)+1:
 		return errors.New("the filter has the wrong size")

@@ -24,8 +24,8 @@
 //   - Unicode compatibility folding (NFKC): full-width ASCII ("ｓｃａｍ"), half-width katakana
 //     ("ｳﾗｱｶ"), circled and parenthesised characters ("①", "㈱"), squared words ("㍻"), Kangxi
 //     radicals ("⼈"), ligatures ("ﬁ").
-//   - Voiced sound marks join the kana before them however they are written: "ｶﾞ", "か\u3099"
-//     and "か゛" all read as "が".
+//   - Voiced sound marks join the kana before them however either is written: "ｶﾞ", "か\u3099",
+//     "か゛" and "㋕゛" all read as "が".
 //   - Case: simple Unicode case folding, so "SCAM", "Scam" and "ＳＣＡＭ" read as "scam".
 //   - Diacritics are dropped from Latin, Greek and Cyrillic letters: "scám" reads as "scam".
 //   - Katakana reads as hiragana: "シネ" matches "しね" and the other way round. Kanji are not

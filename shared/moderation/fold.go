@@ -1,6 +1,7 @@
 package moderation
 
 import (
+	"slices"
 	"sync"
 	"unicode"
 	"unicode/utf8"
@@ -29,6 +30,7 @@ type folding struct {
 	special []uint64         // bit r is set when rune r does not fold to itself
 	folds   map[rune][]rune  // the folded runes of each special rune that is not a separator
 	voiced  [2]map[rune]rune // folded kana → its folded voiced and semi-voiced form
+	takers  []rune           // the folded kana a sound mark joins: the keys of voiced, increasing
 }
 
 var (
@@ -106,6 +108,14 @@ func buildFolding() *folding {
 			}
 		}
 	}
+	for _, v := range f.voiced {
+		for k := range v {
+			if !slices.Contains(f.takers, k) {
+				f.takers = append(f.takers, k)
+			}
+		}
+	}
+	slices.Sort(f.takers)
 	return f
 }
 

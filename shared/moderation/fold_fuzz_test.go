@@ -12,7 +12,7 @@ import (
 var foldSeeds = []string{
 	"", "scam", "ＳＣＡＭ", "s\u00adcam", "sc\u200bam", "sca\u0301m", "ｶﾞｷ", "か\u3099き", "か゛き", "ｶ\u200bﾞｷ",
 	"㍻", "①②", "ﬁ", "ß", "İstanbul", "Ǆ", "加\ufe0f微\U000e0041信", "\u3164\u115f", "\xff\xfe", "s😀c😀a😀m",
-	"\u0600\u0661", "\u202escam\u202c", "\u180e", "ﾞ", "\u3099\u3099",
+	"\u0600\u0661", "\u202escam\u202c", "\u180e", "ﾞ", "\u3099\u3099", "㋕゛き", "🈂 ﾟ", "㌀\u3099",
 }
 
 // invisibleSample is a few characters that render as nothing, for FuzzFold to insert.

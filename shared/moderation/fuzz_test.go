@@ -20,6 +20,7 @@ var fuzzSeeds = []string{
 	"", "scam", "ｓｃａｍ", "S-C-A-M", "加 微 信", "加.微.信", "加\u200b微信", "ｶﾞｷ", "ﾊﾟﾊﾟ活",
 	"か\u3099き", "\xff加微信\xfe", "加\xe4\xbf", "class ass", "死ねない死ね", "㍻", "①②", "s😀c😀a😀m",
 	"was steady", "ｶ\u200bﾞ", "\u3099\u3099", "ﬁ", strings.Repeat("加微", 100) + "信",
+	"㋕゛㋖", "ｶ ﾞ㋖", "🈂\u3099",
 }
 
 // checkSpans checks what FuzzFind and FuzzMask share: hits lie within the text, on rune

@@ -335,13 +335,14 @@ func (it *iter) next() (sym, bool) {
 			it.exp, it.expStart = e[1:], start
 			return sym{code: e[0], start: start, sep: sep}, true
 		}
-		if isKana(it.text, start) {
-			// A sound mark after a kana, even past separators, makes one character with it.
+		if k := &it.m.kana[c]; k[0] != noCompose || k[1] != noCompose {
+			// A sound mark after a kana, even past separators, makes one character with it. The
+			// kana is known by its code, whatever rune it was folded from, as foldWord knows it.
 			j := it.pos
 			for j < len(it.text) {
 				mc, mn := it.m.code(it.text, j)
 				if mc == codeVoiced || mc == codeSemiVoiced {
-					if cc, ok := it.m.composed(it.text[start:it.pos], mc); ok {
+					if cc := k[mc-codeVoiced]; cc != noCompose {
 						c, it.pos = cc, j+mn
 					}
 					break
@@ -355,31 +356,6 @@ func (it *iter) next() (sym, bool) {
 		return sym{code: c, start: start, sep: sep}, true
 	}
 	return sym{}, false
-}
-
-// isKana reports whether the rune at text[i] is a kana (U+3040..U+30FF, E3 81..83 xx) or a
-// half-width katakana (U+FF66..U+FF9D, EF BD A6..EF BE 9D).
-func isKana(text string, i int) bool {
-	if i+2 >= len(text) {
-		return false
-	}
-	b0, b1 := text[i], text[i+1]
-	return b0 == 0xE3 && b1 >= 0x81 && b1 <= 0x83 || b0 == 0xEF && (b1 == 0xBD || b1 == 0xBE)
-}
-
-// composed returns the code of the kana s joined with a sound mark of the given code.
-func (m *Matcher) composed(s string, mark uint32) (uint32, bool) {
-	r, _ := utf8.DecodeRuneInString(s)
-	i := kanaSlot(r)
-	if i < 0 {
-		return 0, false
-	}
-	mk := 0
-	if mark == codeSemiVoiced {
-		mk = 1
-	}
-	c := m.kana[mk][i]
-	return c, c != noCompose
 }
 
 // ringSize is the number of folded characters scan remembers: enough for a banned word and for
