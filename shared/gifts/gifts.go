@@ -38,10 +38,11 @@
 // "gifts/{giftId}" the catalog; "wallet#{user}" a wallet; "giftop/{room}/{op}" the room's gift
 // ledger (one record per billed gift); "topup#{user}#{op}" a top-up; "purchase#{orderId}" a
 // purchase; "combo#{room}#{user}#{gift}" a viewer's current combo; "giftrate#{room}#{second}" and
-// "giftmergerate#{room}#{second}" the room's message budget; "giftmerge/{room}/{op}" the gifts
-// waiting to be announced merged; "giftpending/{room}/{t}.{op}" the gifts whose request may not
-// have finished, and "giftpending/{room}/{t}.{op}.owed" those whose count was left unfinished (see
-// Reconcile). IDs pass through store.EscapeID.
+// "giftmergerate#{room}#{second}" the room's message budget; "giftpending/{room}/{t}.{op}" the
+// gifts whose request may not have finished and, holding the gift, those waiting to be announced
+// merged (the merge queue); "giftpending/{room}/{t}.{op}.owed" the gifts whose count was left
+// unfinished (see Reconcile); "giftmergeout/{room}/{id}" the merged messages decided but not known
+// to be sent. IDs pass through store.EscapeID.
 package gifts
 
 import (

@@ -349,7 +349,7 @@ func TestAMergedMessageWhoseReplyWasLostIsNotShownTwice(t *testing.T) {
 	ctx := context.Background()
 	queue := func(op string) {
 		item := fmt.Sprintf(`{"op":%q,"userId":"erin","gift":{"giftId":"rose","name":"Rose","price":30},"count":1,"combo":1}`, op)
-		if err := w.kv.Put(ctx, "giftmerge/r1/"+op, []byte(item), 0); err != nil {
+		if err := w.kv.Put(ctx, "giftpending/r1/000000000001."+op, []byte(item), 0); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -2,6 +2,7 @@ package gifts
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -15,15 +16,35 @@ import (
 	"github.com/uriba-live/uriba/shared/tim"
 )
 
-// mergeItem is a billed gift waiting in "giftmerge/{room}/{op}" to be announced merged.
-type mergeItem struct {
+// The merge queue. A gift past the room's budget waits in its own pending entry (see mark): once
+// its record says queued, the entry's value (pendingValue) is swapped for a queueEntry; a flush
+// claims it with another swap, announces it in a merged message and removes the entry. Each step
+// changes that one entry only when it holds what the step expects, so a step that comes late (a
+// request that outlived its time, a flush whose lease ran out) finds the entry moved on and does
+// nothing: a gift is queued once and announced in one message.
+
+// queueEntry is a queued gift, the value of its pending entry.
+type queueEntry struct {
 	Op     string    `json:"op"`
 	UserID string    `json:"userId"`
 	Gift   live.Gift `json:"gift"`
 	Count  int64     `json:"count"`
 	Combo  int64     `json:"combo"`
-	// Mark is the gift's entry in the room's pending index, removed once the gift is announced.
-	Mark string `json:"mark,omitempty"`
+	// Claim names the flush that took the gift for a message and ClaimedAt when (Unix seconds);
+	// both are empty while it waits. A claim older than claimExpiry is taken over.
+	Claim     string `json:"claim,omitempty"`
+	ClaimedAt int64  `json:"claimedAt,omitempty"`
+}
+
+// claimExpiry is how long a flush's claim on a queued gift holds: far longer than a flush takes
+// to decide its message, so that only a flush that stopped halfway has its claims taken over.
+const claimExpiry = time.Minute
+
+// queued is a gift found in the queue: its entry's key and value, and the gift.
+type queued struct {
+	key   string
+	raw   []byte
+	entry queueEntry
 }
 
 // MergedExt is the Ext of a merged SEND_GIFT, sent from the admin when a room's gift message
@@ -33,9 +54,6 @@ type MergedExt struct {
 	Merged bool          `json:"merged"`
 	Gifts  []sendGiftExt `json:"gifts"`
 }
-
-func mergeDir(roomID string) string     { return "giftmerge/" + store.EscapeID(roomID) + "/" }
-func mergeKey(roomID, op string) string { return mergeDir(roomID) + op }
 
 // flushLater makes sure the gifts queued in the second sec are announced: the first gift queued
 // in a second becomes its flusher and, at the end of the second, announces what the queue holds.
@@ -68,9 +86,10 @@ const flushLease = 10 * time.Second
 // within the room's budget for them, and returns how many gifts it announced. What does not fit
 // waits for the next flush.
 //
-// One flush runs in a room at a time (a store lease of flushLease): flushes that overlapped would
-// announce the same queued gifts twice. A flush that finds the lease held returns at once; the
-// holder rescans the queue each round, and Reconcile flushes what is left.
+// One flush runs in a room at a time (a store lease of flushLease). A flush that finds the lease
+// held returns at once; the holder rescans the queue each round, and the sweep flushes what is
+// left. Flushes that overlap all the same, when a lease ran out, claim each gift before they
+// announce it, so they never announce a gift twice.
 func (s *Service) Flush(ctx context.Context, roomID string) (int, error) {
 	lease := "giftflushing#" + store.EscapeID(roomID)
 	won, err := s.kv.PutIfAbsent(ctx, lease, []byte{'1'}, flushLease)
@@ -78,6 +97,7 @@ func (s *Service) Flush(ctx context.Context, roomID string) (int, error) {
 		return 0, err
 	}
 	defer func() { _, _ = s.kv.Delete(context.WithoutCancel(ctx), lease) }()
+	flushID := rand.Text()
 	done := 0
 	for round := 0; round < maxFlushRounds; round++ {
 		sent, more, err := s.drainOutbox(ctx, roomID)
@@ -85,15 +105,14 @@ func (s *Service) Flush(ctx context.Context, roomID string) (int, error) {
 		if err != nil {
 			return done, err
 		}
-		items, err := s.kv.Scan(ctx, mergeDir(roomID), "", store.MaxScan)
+		waiting, full, err := s.queue(ctx, roomID)
 		if err != nil {
 			return done, err
 		}
-		if len(items) == 0 && !more {
+		if len(waiting) == 0 && !more {
 			return done, nil
 		}
-		batches := mergeBatches(items)
-		for _, b := range batches {
+		for _, batch := range mergeBatches(waiting) {
 			if more {
 				break
 			}
@@ -103,15 +122,13 @@ func (s *Service) Flush(ctx context.Context, roomID string) (int, error) {
 				more = true
 				break
 			}
-			ext, _ := json.Marshal(MergedExt{Merged: true, Gifts: b.gifts})
-			entry := outboxEntry{Ops: b.ops, Marks: b.marks, Ext: string(ext)}
-			sent, err := s.announceMerged(ctx, roomID, entry, sec, at)
+			sent, err := s.announceMerged(ctx, roomID, batch, flushID, sec, at)
 			done += sent
 			if err != nil {
 				return done, err
 			}
 		}
-		if !more && len(items) < store.MaxScan {
+		if !more && !full {
 			return done, nil
 		}
 		// Wait for the next second's budget.
@@ -128,9 +145,9 @@ func (s *Service) Flush(ctx context.Context, roomID string) (int, error) {
 }
 
 // An outbox entry is a merged message decided but not known to be delivered, kept in
-// "giftmergeout/{room}/{id}". Its gifts leave the merge queue when it is written, so a flush that
-// stops halfway leaves the message, not its gifts: the next flush sends that same message again,
-// with the same Random, which IM deduplicates. A queued gift is never announced in two messages.
+// "giftmergeout/{room}/{id}". It is written once its gifts are claimed, so a flush that stops
+// halfway leaves the message, not its gifts: the next flush sends that same message again, with
+// the same Random, which IM deduplicates.
 type outboxEntry struct {
 	Ops   []string `json:"ops"`
 	Marks []string `json:"marks,omitempty"`
@@ -145,28 +162,58 @@ func outboxID(ops []string) string {
 	return hex.EncodeToString(sum[:12])
 }
 
-// announceMerged records entry in the outbox, takes its gifts out of the merge queue, sends it at
-// at, with a slot of the second sec, and clears it, and returns how many gifts it announced.
-func (s *Service) announceMerged(ctx context.Context, roomID string, entry outboxEntry, sec int64, at time.Time) (int, error) {
-	raw, err := json.Marshal(entry)
+// queue lists the room's queued gifts that no flush holds, oldest first, and reports whether
+// there may be more than it listed.
+func (s *Service) queue(ctx context.Context, roomID string) ([]queued, bool, error) {
+	items, err := s.kv.Scan(ctx, pendingDir(roomID), "", store.MaxScan)
 	if err != nil {
-		return 0, err
+		return nil, false, err
 	}
+	expired := s.clock().Add(-claimExpiry).Unix()
+	var out []queued
+	for _, it := range items {
+		var e queueEntry
+		if it.Counter || len(it.Value) < 2 || json.Unmarshal(it.Value, &e) != nil || e.Op == "" {
+			continue // a gift under way, or a count left unfinished
+		}
+		if e.Claim != "" && e.ClaimedAt > expired {
+			continue
+		}
+		out = append(out, queued{key: it.Key, raw: it.Value, entry: e})
+	}
+	return out, len(items) == store.MaxScan, nil
+}
+
+// announceMerged claims the gifts of batch for the flush flushID, records the message of those it
+// got in the outbox, sends it at at, with a slot of the second sec, and clears it. It returns
+// how many gifts it announced.
+func (s *Service) announceMerged(ctx context.Context, roomID string, batch []queued, flushID string, sec int64, at time.Time) (int, error) {
+	claimed := make([]queued, 0, len(batch))
+	for _, q := range batch {
+		e := q.entry
+		e.Claim, e.ClaimedAt = flushID, s.clock().Unix()
+		swapped, err := s.kv.CompareAndSwap(ctx, q.key, q.raw, mustJSON(e), 0)
+		if err != nil {
+			return 0, err
+		}
+		if swapped {
+			claimed = append(claimed, q)
+		}
+	}
+	if len(claimed) == 0 {
+		return 0, nil
+	}
+	entry := mergedMessage(claimed)
 	key := outboxDir(roomID) + outboxID(entry.Ops)
-	if err := s.kv.Put(ctx, key, raw, 0); err != nil {
+	if err := s.kv.Put(ctx, key, mustJSON(entry), 0); err != nil {
 		return 0, err
 	}
 	return s.deliverOutbox(ctx, roomID, key, entry, sec, at)
 }
 
-// deliverOutbox takes the gifts of entry out of the merge queue, sends its message at at, with a
-// slot of the second sec, and removes it from the outbox.
+// deliverOutbox sends the message of entry at at, with a slot of the second sec, removes its
+// gifts' pending entries, and then the entry itself.
 func (s *Service) deliverOutbox(ctx context.Context, roomID, key string, entry outboxEntry, sec int64, at time.Time) (int, error) {
-	for _, op := range entry.Ops {
-		if _, err := s.kv.Delete(ctx, mergeKey(roomID, op)); err != nil {
-			return 0, err
-		}
-	}
 	if err := s.pace(ctx, at); err != nil {
 		return 0, err
 	}
@@ -180,8 +227,6 @@ func (s *Service) deliverOutbox(ctx context.Context, roomID, key string, entry o
 		return 0, err
 	}
 	s.charge(ctx, "giftmergerate#", roomID, sec)
-	// The gifts' pending entries go first, the entry last: a gift Reconcile finds listed and in
-	// neither the queue nor the outbox was never queued (see finish).
 	for _, mark := range entry.Marks {
 		if _, err := s.kv.Delete(ctx, mark); err != nil {
 			return 0, err
@@ -193,11 +238,14 @@ func (s *Service) deliverOutbox(ctx context.Context, roomID, key string, entry o
 	return len(entry.Ops), nil
 }
 
-// enqueue puts the gift op, recorded as queued, in the room's merge queue, listed as pending under
-// mark, and makes sure it is announced (see flushLater).
-func (s *Service) enqueue(ctx context.Context, op string, rec giftOp, mark string) error {
-	item := mustJSON(mergeItem{Op: op, UserID: rec.UserID, Gift: rec.Gift, Count: rec.Count, Combo: rec.Combo, Mark: mark})
-	if err := s.kv.Put(ctx, mergeKey(rec.RoomID, op), item, 0); err != nil {
+// pendingValue is the value of the pending entry of a gift that is not queued.
+var pendingValue = []byte{'1'}
+
+// enqueue queues the gift op, recorded as queued, in its pending entry (rec.Queue), unless it is
+// queued already or was announced, and makes sure it is announced (see flushLater).
+func (s *Service) enqueue(ctx context.Context, op string, rec giftOp) error {
+	e := queueEntry{Op: op, UserID: rec.UserID, Gift: rec.Gift, Count: rec.Count, Combo: rec.Combo}
+	if _, err := s.kv.CompareAndSwap(ctx, rec.Queue, pendingValue, mustJSON(e), 0); err != nil {
 		return err
 	}
 	s.flushLater(ctx, rec.RoomID, s.clock().Unix())
@@ -230,53 +278,49 @@ func (s *Service) drainOutbox(ctx context.Context, roomID string) (sent int, mor
 	return sent, false, nil
 }
 
-// mergeBatch is one merged message: its gifts and the operations they hold.
-type mergeBatch struct {
-	gifts []sendGiftExt
-	ops   []string
-	marks []string
+// mergeBatches splits queued gifts into the gifts of messages of at most MaxMergedItems entries,
+// an entry per sender and gift.
+func mergeBatches(gifts []queued) [][]queued {
+	type key struct{ user, gift string }
+	var out [][]queued
+	var entries map[key]bool
+	for _, q := range gifts {
+		k := key{q.entry.UserID, q.entry.Gift.GiftID}
+		if len(out) == 0 || (!entries[k] && len(entries) == MaxMergedItems) {
+			out = append(out, nil)
+			entries = map[key]bool{}
+		}
+		entries[k] = true
+		out[len(out)-1] = append(out[len(out)-1], q)
+	}
+	return out
 }
 
-// mergeBatches groups queued gifts by sender and gift, adding their counts, into messages of at
-// most MaxMergedItems entries.
-func mergeBatches(items []store.Item) []mergeBatch {
+// mergedMessage makes the message of queued gifts: one entry per sender and gift, with their
+// counts added up and the highest combo.
+func mergedMessage(gifts []queued) outboxEntry {
 	type key struct{ user, gift string }
 	index := map[key]int{}
-	var entries []sendGiftExt
-	var ops, marks [][]string
-	for _, it := range items {
-		var m mergeItem
-		if it.Counter || json.Unmarshal(it.Value, &m) != nil {
-			continue
-		}
+	var ext MergedExt
+	ext.Merged = true
+	var out outboxEntry
+	for _, q := range gifts {
+		m := q.entry
 		k := key{m.UserID, m.Gift.GiftID}
 		i, ok := index[k]
 		if !ok {
-			i = len(entries)
+			i = len(ext.Gifts)
 			index[k] = i
-			entries = append(entries, sendGiftExt{GiftID: m.Gift.GiftID, Name: m.Gift.Name, Price: m.Gift.Price,
+			ext.Gifts = append(ext.Gifts, sendGiftExt{GiftID: m.Gift.GiftID, Name: m.Gift.Name, Price: m.Gift.Price,
 				ImageURL: m.Gift.ImageURL, AnimationURL: m.Gift.AnimationURL, UserID: m.UserID})
-			ops = append(ops, nil)
-			marks = append(marks, nil)
 		}
-		entries[i].Count += m.Count
-		entries[i].Combo = max(entries[i].Combo, m.Combo)
-		ops[i] = append(ops[i], m.Op)
-		if m.Mark != "" {
-			marks[i] = append(marks[i], m.Mark)
-		}
+		ext.Gifts[i].Count += m.Count
+		ext.Gifts[i].Combo = max(ext.Gifts[i].Combo, m.Combo)
+		out.Ops = append(out.Ops, m.Op)
+		out.Marks = append(out.Marks, q.key)
 	}
-	var out []mergeBatch
-	for start := 0; start < len(entries); start += MaxMergedItems {
-		end := min(start+MaxMergedItems, len(entries))
-		b := mergeBatch{gifts: entries[start:end]}
-		for i := start; i < end; i++ {
-			b.ops = append(b.ops, ops[i]...)
-			b.marks = append(b.marks, marks[i]...)
-		}
-		slices.Sort(b.ops)
-		out = append(out, b)
-	}
+	slices.Sort(out.Ops)
+	out.Ext = string(mustJSON(ext))
 	return out
 }
 

@@ -1,11 +1,11 @@
 package gifts
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,7 +35,7 @@ const owedSuffix = ".owed"
 // mark lists the gift op of the room as pending and returns its entry.
 func (s *Service) mark(ctx context.Context, roomID, op string) (string, error) {
 	k := pendingKey(roomID, op, s.clock())
-	return k, s.kv.Put(ctx, k, []byte{'1'}, 0)
+	return k, s.kv.Put(ctx, k, pendingValue, 0)
 }
 
 // unmark removes a pending entry. A failure is logged: Reconcile removes a stale entry of a gift
@@ -106,7 +106,7 @@ func (s *Service) Reconcile(ctx context.Context, roomID string, olderThan time.D
 		if owed {
 			finish = s.finishCount
 		}
-		switch state, err := finish(ctx, roomID, op, it.Key); {
+		switch state, err := finish(ctx, roomID, op, it.Key, it.Value); {
 		case err != nil:
 			out.Failed++
 			s.log.Warn("gifts: a pending gift not finished yet", "room", roomID, "op", op, "err", err)
@@ -134,7 +134,7 @@ func (s *Service) Reconcile(ctx context.Context, roomID string, olderThan time.D
 // finishCount finishes counting a gift whose count was left unfinished (see count), and removes
 // its entry mark once it is counted. It returns "", as for a gift at rest: the gift itself was
 // announced.
-func (s *Service) finishCount(ctx context.Context, roomID, op, mark string) (string, error) {
+func (s *Service) finishCount(ctx context.Context, roomID, op, mark string, _ []byte) (string, error) {
 	rec, raw, err := s.loadOp(ctx, roomID, op)
 	if err == errVanished {
 		s.unmark(ctx, mark)
@@ -173,9 +173,9 @@ func (s *Service) finishCounting(ctx context.Context, roomID, op string, rec gif
 // again.
 var errMovedOn = errors.New("gifts: the gift's record changed meanwhile")
 
-// finish takes one pending gift to rest and removes its entry mark when it got there. It returns
-// the state it brought the gift to, or "" for a gift found at rest.
-func (s *Service) finish(ctx context.Context, roomID, op, mark string) (string, error) {
+// finish takes one pending gift to rest and removes its entry mark, which holds value, when it got
+// there. It returns the state it brought the gift to, or "" for a gift found at rest.
+func (s *Service) finish(ctx context.Context, roomID, op, mark string, value []byte) (string, error) {
 	rec, raw, err := s.loadOp(ctx, roomID, op)
 	if err != nil {
 		if err == errVanished {
@@ -188,20 +188,18 @@ func (s *Service) finish(ctx context.Context, roomID, op, mark string) (string, 
 	case stateDelivered:
 		return s.finishCounting(ctx, roomID, op, rec, raw, mark)
 	case stateQueued:
-		if merging, err := s.merging(ctx, roomID, op); err != nil || merging {
-			return stateQueued, err // the flush removes the entry
+		if mark != rec.Queue {
+			// An entry of an earlier request for the gift: the gift waits in its own.
+			s.unmark(ctx, mark)
+			return "", nil
 		}
-		// A flush removes the entries of the gifts it announced before it forgets their
-		// message: a gift still listed now, in neither the queue nor the outbox, was never queued.
-		if _, listed, err := s.kv.Get(ctx, mark); err != nil {
-			return "", err
-		} else if listed {
-			if err := s.enqueue(ctx, op, rec, mark); err != nil {
+		if bytes.Equal(value, pendingValue) {
+			// Recorded as queued but not queued: its request stopped in between.
+			if err := s.enqueue(ctx, op, rec); err != nil {
 				return "", err
 			}
-			return stateQueued, nil
 		}
-		return s.finishCounting(ctx, roomID, op, rec, raw, mark)
+		return stateQueued, nil // a flush announces it and removes the entry
 	case stateAccepted, stateDeclined, stateRefunded:
 		// Was the debit of the attempt under way applied? A declined or refunded gift is debited
 		// again under the next attempt.
@@ -295,23 +293,4 @@ func (s *Service) maybeReconcile(ctx context.Context, roomID string) {
 func mustJSON(v any) []byte {
 	b, _ := json.Marshal(v)
 	return b
-}
-
-// merging reports whether the gift op waits in the room's merge queue or in a merged message
-// decided but not known to be sent (the outbox).
-func (s *Service) merging(ctx context.Context, roomID, op string) (bool, error) {
-	if _, queued, err := s.kv.Get(ctx, mergeKey(roomID, op)); err != nil || queued {
-		return queued, err
-	}
-	items, err := s.kv.Scan(ctx, outboxDir(roomID), "", store.MaxScan)
-	if err != nil {
-		return false, err
-	}
-	for _, it := range items {
-		var entry outboxEntry
-		if !it.Counter && json.Unmarshal(it.Value, &entry) == nil && slices.Contains(entry.Ops, op) {
-			return true, nil
-		}
-	}
-	return false, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -208,7 +209,7 @@ func TestAGiftStoppedOnItsWayToTheMergeQueueIsShownOnce(t *testing.T) {
 		crash func(op, key string) error
 	}{
 		{"recording it as queued fails", failNth("giftop/r1/", "CompareAndSwap", 2)},
-		{"putting it in the queue fails", memstore.FailCalls("giftmerge/r1/", 1, store.ErrUnavailable, "Put")},
+		{"putting it in the queue fails", memstore.FailCalls("giftpending/r1/", 1, store.ErrUnavailable, "CompareAndSwap")},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			clk := clock.NewManual(time.Date(2025, 5, 1, 10, 0, 0, 0, time.UTC))
@@ -244,9 +245,137 @@ func TestAGiftStoppedOnItsWayToTheMergeQueueIsShownOnce(t *testing.T) {
 			if tot.Gifts != 2 || tot.Coins != 60 {
 				t.Fatalf("totals %+v, want 2 gifts, 60 coins", tot)
 			}
-			if left := w.kv.Snapshot(); hasPrefix(left, "giftpending/") || hasPrefix(left, "giftmerge/") {
+			if left := w.kv.Snapshot(); hasPrefix(left, "giftpending/") || hasPrefix(left, "giftmergeout/") {
 				t.Fatalf("pending or queued entries left: %v", left)
 			}
 		})
+	}
+}
+
+// TestOverlappingFlushesAnnounceEachGiftOnce lets a second flush run while the first one, whose
+// lease ran out, is still deciding its message: each queued gift is announced once.
+func TestOverlappingFlushesAnnounceEachGiftOnce(t *testing.T) {
+	w := newWorld(t, 10)
+	ctx := context.Background()
+	queue := func(i int) {
+		item := fmt.Sprintf(`{"op":"op%02d","userId":"u%02d","gift":{"giftId":"rose","name":"Rose","price":30},"count":1,"combo":1}`, i, i)
+		if err := w.kv.Put(ctx, fmt.Sprintf("giftpending/r1/000000000001.op%02d", i), []byte(item), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 30 {
+		queue(i)
+	}
+	held, release := make(chan struct{}), make(chan struct{})
+	var holding atomic.Bool
+	w.kv.SetFaults(func(op, key string) error {
+		if op == "Put" && strings.HasPrefix(key, "giftmergeout/") && holding.CompareAndSwap(false, true) {
+			close(held)
+			<-release
+		}
+		return nil
+	})
+	first := make(chan error)
+	go func() {
+		_, err := w.svc.Flush(ctx, "r1")
+		first <- err
+	}()
+	<-held
+	// The first flush's lease runs out, one more gift is queued, and a second flush runs to its
+	// end.
+	if _, err := w.kv.Delete(ctx, "giftflushing#r1"); err != nil {
+		t.Fatal(err)
+	}
+	queue(30)
+	if _, err := w.svc.Flush(ctx, "r1"); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	if _, _, shown := w.giftMessages(t); shown != 31 {
+		t.Fatalf("%d gifts shown, want the 31 queued once each", shown)
+	}
+}
+
+// TestAQueueingThatComesLateDoesNotShowAGiftAgain holds a request just before it queues its gift,
+// until the sweep, taking the request for stopped, has queued and announced the gift: the late
+// queueing then changes nothing.
+func TestAQueueingThatComesLateDoesNotShowAGiftAgain(t *testing.T) {
+	clk := clock.NewManual(time.Date(2025, 5, 1, 10, 0, 0, 0, time.UTC))
+	w := newWorldAt(t, 2, clk.Now) // one gift a second on its own
+	w.viewer(t, "jo", 1000)
+	ctx := context.Background()
+	if _, err := w.svc.Send(ctx, gifts.SendParams{RoomID: "r1", UserID: "jo", GiftID: "rose", Count: 1, Key: "first"}); err != nil {
+		t.Fatal(err)
+	}
+	held, release := make(chan struct{}), make(chan struct{})
+	var holding atomic.Bool
+	w.kv.SetFaults(func(op, key string) error {
+		if op == "CompareAndSwap" && strings.HasPrefix(key, "giftpending/r1/") && holding.CompareAndSwap(false, true) {
+			close(held)
+			<-release
+		}
+		return nil
+	})
+	late := make(chan error)
+	go func() {
+		_, err := w.svc.Send(ctx, gifts.SendParams{RoomID: "r1", UserID: "jo", GiftID: "rose", Count: 1, Key: "second"})
+		late <- err
+	}()
+	<-held
+	clk.Advance(2 * time.Minute)
+	w.svc.Sweep(ctx, []string{"r1"})
+	if _, _, shown := w.giftMessages(t); shown != 2 {
+		t.Fatalf("%d gifts shown after the sweep, want 2", shown)
+	}
+	close(release)
+	if err := <-late; err != nil {
+		t.Fatal(err)
+	}
+	w.svc.Sweep(ctx, []string{"r1"})
+	if _, _, shown := w.giftMessages(t); shown != 2 {
+		t.Fatalf("%d gifts shown, want each of the 2 once", shown)
+	}
+}
+
+// TestARepeatedRequestLeavesOneQueueEntry stops a request before its gift is recorded as queued
+// and lets the viewer repeat it, which queues and announces it: the entry the first request left
+// does not queue the gift again.
+func TestARepeatedRequestLeavesOneQueueEntry(t *testing.T) {
+	clk := clock.NewManual(time.Date(2025, 5, 1, 10, 0, 0, 0, time.UTC))
+	w := newWorldAt(t, 2, clk.Now)
+	w.viewer(t, "kai", 1000)
+	ctx := context.Background()
+	if _, err := w.svc.Send(ctx, gifts.SendParams{RoomID: "r1", UserID: "kai", GiftID: "rose", Count: 1, Key: "first"}); err != nil {
+		t.Fatal(err)
+	}
+	p := gifts.SendParams{RoomID: "r1", UserID: "kai", GiftID: "rose", Count: 1, Key: "second"}
+	w.kv.SetFaults(failNth("giftop/r1/", "CompareAndSwap", 2))
+	if _, err := w.svc.Send(ctx, p); err == nil {
+		t.Fatal("the stopped request succeeded")
+	}
+	w.kv.SetFaults(nil)
+	// The repeat comes a few seconds later, when the budget is spent again.
+	clk.Advance(3 * time.Second)
+	if _, err := w.svc.Send(ctx, gifts.SendParams{RoomID: "r1", UserID: "kai", GiftID: "rose", Count: 1, Key: "third"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := w.svc.Send(ctx, p); err != nil || !got.Merged {
+		t.Fatalf("the repeat: %+v, %v; want it queued", got, err)
+	}
+	clk.Advance(2 * time.Minute)
+	for range 2 {
+		w.svc.Sweep(ctx, []string{"r1"})
+	}
+	if _, _, shown := w.giftMessages(t); shown != 3 {
+		t.Fatalf("%d gifts shown, want each of the 3 once", shown)
+	}
+	if bal := w.balance(t, "kai"); bal != 910 {
+		t.Fatalf("balance %d, want 910", bal)
+	}
+	if left := w.kv.Snapshot(); hasPrefix(left, "giftpending/") {
+		t.Fatalf("pending entries left: %v", left)
 	}
 }

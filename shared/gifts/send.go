@@ -67,6 +67,8 @@ type giftOp struct {
 	// operation.
 	Attempt int       `json:"attempt"`
 	At      time.Time `json:"at"`
+	// Queue is the pending entry that holds a queued gift in the room's merge queue.
+	Queue string `json:"queue,omitempty"`
 	// Owed are the additions to the room's totals that a failure left unmade, and Uncredited
 	// reports that the gift XP is still to be queued: what counting a gift that reached the room
 	// left undone (see count).
@@ -215,7 +217,7 @@ func (s *Service) advance(ctx context.Context, op string, rec giftOp, raw []byte
 			return Sent{}, next, err
 		}
 		if next.State == stateQueued {
-			if err := s.enqueue(ctx, op, next, mark); err != nil {
+			if err := s.enqueue(ctx, op, next); err != nil {
 				// Listed as pending still: Reconcile queues it.
 				return Sent{}, next, err
 			}
@@ -339,7 +341,7 @@ func (s *Service) deliver(ctx context.Context, op string, rec giftOp, mark strin
 	if !ok {
 		// Recorded as queued first, then queued (see advance): a flush never announces a gift
 		// whose record does not say so.
-		next.State = stateQueued
+		next.State, next.Queue = stateQueued, mark
 		return next, nil
 	}
 	ext, _ := json.Marshal(sendGiftExt{GiftID: rec.Gift.GiftID, Name: rec.Gift.Name, Count: rec.Count, Combo: rec.Combo,
