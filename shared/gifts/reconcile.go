@@ -64,6 +64,8 @@ type Reconciled struct {
 	// announcement, Refunded those refunded, Declined those found not charged, Settled the
 	// entries of gifts that were already at rest.
 	Delivered, Merged, Refunded, Declined, Settled int
+	// Waiting counts the gifts found waiting in the merge queue, which the call flushes.
+	Waiting int
 	// Failed counts the gifts left for a later call; More reports that the batch was full.
 	Failed int
 	More   bool
@@ -114,6 +116,9 @@ func (s *Service) Reconcile(ctx context.Context, roomID string, olderThan time.D
 			out.Delivered++
 		case state == stateQueued:
 			out.Merged++
+			flush = true
+		case state == waiting:
+			out.Waiting++
 			flush = true
 		case state == stateRefunded:
 			out.Refunded++
@@ -173,6 +178,9 @@ func (s *Service) finishCounting(ctx context.Context, roomID, op string, rec gif
 // again.
 var errMovedOn = errors.New("gifts: the gift's record changed meanwhile")
 
+// waiting is what finish returns for a gift waiting in the merge queue.
+const waiting = "waiting"
+
 // finish takes one pending gift to rest and removes its entry mark, which holds value, when it got
 // there. It returns the state it brought the gift to, or "" for a gift found at rest.
 func (s *Service) finish(ctx context.Context, roomID, op, mark string, value []byte) (string, error) {
@@ -193,13 +201,14 @@ func (s *Service) finish(ctx context.Context, roomID, op, mark string, value []b
 			s.unmark(ctx, mark)
 			return "", nil
 		}
-		if bytes.Equal(value, pendingValue) {
-			// Recorded as queued but not queued: its request stopped in between.
-			if err := s.enqueue(ctx, op, rec); err != nil {
-				return "", err
-			}
+		if !bytes.Equal(value, pendingValue) {
+			return waiting, nil // in the queue: a flush announces it and removes the entry
 		}
-		return stateQueued, nil // a flush announces it and removes the entry
+		// Recorded as queued but not queued: its request stopped in between.
+		if err := s.enqueue(ctx, op, rec); err != nil {
+			return "", err
+		}
+		return stateQueued, nil
 	case stateAccepted, stateDeclined, stateRefunded:
 		// Was the debit of the attempt under way applied? A declined or refunded gift is debited
 		// again under the next attempt.
