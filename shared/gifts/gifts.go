@@ -91,9 +91,9 @@ type Rooms interface {
 const (
 	DefaultComboWindow       = 3 * time.Second
 	DefaultMessagesPerSecond = 10
-	// MaxMergedItems bounds the gifts one merged SEND_GIFT carries, to stay well inside IM's
-	// 8 KB message.
-	MaxMergedItems = 40
+	// MaxMergedExt bounds the Ext of a merged SEND_GIFT, in bytes, to stay inside IM's 8 KB
+	// message with its envelope.
+	MaxMergedExt = 7 << 10
 )
 
 // Config configures a Service.

@@ -413,3 +413,39 @@ func TestAStormsGiftMessagesAreSpreadOverTheSecond(t *testing.T) {
 		t.Fatalf("%d gifts shown, want %d", shown, viewers)
 	}
 }
+
+// TestMergedMessagesStayInsideIMsMessageSize queues gifts whose entries are long (URLs of the
+// longest allowed size): each merged message stays within MaxMergedExt, and all are shown.
+func TestMergedMessagesStayInsideIMsMessageSize(t *testing.T) {
+	w := newWorld(t, 10)
+	ctx := context.Background()
+	long := "https://img.example.com/" + strings.Repeat("a", live.MaxURLBytes-24)
+	if _, err := w.svc.CreateGift(ctx, live.Gift{GiftID: "crown", Name: "Crown", Price: 5, ImageURL: long, AnimationURL: long}); err != nil {
+		t.Fatal(err)
+	}
+	const n = 12
+	for i := range n {
+		item := fmt.Sprintf(`{"op":"op%02d","userId":"u%02d","gift":{"giftId":"crown","name":"Crown","price":5,"imageUrl":%q,"animationUrl":%q},"count":1,"combo":1}`, i, i, long, long)
+		if err := w.kv.Put(ctx, fmt.Sprintf("giftpending/r1/000000000001.op%02d", i), []byte(item), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 4 {
+		if _, err := w.svc.Flush(ctx, "r1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sizes := []int{}
+	for _, m := range w.im.Messages("r1") {
+		var c tim.CustomContent
+		if json.Unmarshal(m.Body[0].MsgContent, &c) == nil && c.Data == live.EventSendGift {
+			sizes = append(sizes, len(c.Ext))
+			if len(c.Ext) > gifts.MaxMergedExt {
+				t.Errorf("a merged Ext of %d bytes, above %d", len(c.Ext), gifts.MaxMergedExt)
+			}
+		}
+	}
+	if _, merged, shown := w.giftMessages(t); shown != n || merged < 2 {
+		t.Fatalf("%d merged messages (Ext sizes %v) showed %d gifts, want %d", merged, sizes, shown, n)
+	}
+}

@@ -278,22 +278,44 @@ func (s *Service) drainOutbox(ctx context.Context, roomID string) (sent int, mor
 	return sent, false, nil
 }
 
-// mergeBatches splits queued gifts into the gifts of messages of at most MaxMergedItems entries,
-// an entry per sender and gift.
+// mergeBatches splits queued gifts into the gifts of messages whose Ext (see mergedMessage) stays
+// within MaxMergedExt.
 func mergeBatches(gifts []queued) [][]queued {
 	type key struct{ user, gift string }
-	var out [][]queued
-	var entries map[key]bool
+	index := map[key]int{}
+	var entries []sendGiftExt
+	var members [][]queued
 	for _, q := range gifts {
 		k := key{q.entry.UserID, q.entry.Gift.GiftID}
-		if len(out) == 0 || (!entries[k] && len(entries) == MaxMergedItems) {
-			out = append(out, nil)
-			entries = map[key]bool{}
+		i, ok := index[k]
+		if !ok {
+			i = len(entries)
+			index[k] = i
+			entries = append(entries, entryOf(q.entry))
+			members = append(members, nil)
 		}
-		entries[k] = true
-		out[len(out)-1] = append(out[len(out)-1], q)
+		entries[i].Count += q.entry.Count
+		entries[i].Combo = max(entries[i].Combo, q.entry.Combo)
+		members[i] = append(members[i], q)
+	}
+	var out [][]queued
+	size := 0
+	for i, e := range entries {
+		grow := len(mustJSON(e)) + 1 // and a comma
+		if len(out) == 0 || size+grow > MaxMergedExt {
+			out = append(out, nil)
+			size = len(`{"merged":true,"gifts":[]}`)
+		}
+		size += grow
+		out[len(out)-1] = append(out[len(out)-1], members[i]...)
 	}
 	return out
+}
+
+// entryOf is the Ext entry of one queued gift.
+func entryOf(m queueEntry) sendGiftExt {
+	return sendGiftExt{GiftID: m.Gift.GiftID, Name: m.Gift.Name, Price: m.Gift.Price,
+		ImageURL: m.Gift.ImageURL, AnimationURL: m.Gift.AnimationURL, UserID: m.UserID}
 }
 
 // mergedMessage makes the message of queued gifts: one entry per sender and gift, with their
@@ -311,8 +333,7 @@ func mergedMessage(gifts []queued) outboxEntry {
 		if !ok {
 			i = len(ext.Gifts)
 			index[k] = i
-			ext.Gifts = append(ext.Gifts, sendGiftExt{GiftID: m.Gift.GiftID, Name: m.Gift.Name, Price: m.Gift.Price,
-				ImageURL: m.Gift.ImageURL, AnimationURL: m.Gift.AnimationURL, UserID: m.UserID})
+			ext.Gifts = append(ext.Gifts, entryOf(m))
 		}
 		ext.Gifts[i].Count += m.Count
 		ext.Gifts[i].Combo = max(ext.Gifts[i].Combo, m.Combo)

@@ -2,6 +2,7 @@ package gifts
 
 import (
 	"context"
+	"time"
 
 	"github.com/uriba-live/uriba/shared/live"
 )
@@ -19,6 +20,13 @@ type Swept struct {
 	Failed map[string]string `json:"failed,omitempty"`
 }
 
+// sweepFlushing bounds the time a sweep spends announcing queued gifts, and sweepMargin is the
+// time it leaves before its context's deadline.
+const (
+	sweepFlushing = 20 * time.Second
+	sweepMargin   = 3 * time.Second
+)
+
 // Sweep settles the gifts of each room that no request will settle: those their requests left
 // halfway for longer than ReconcileAfter, and those still queued for a merged announcement, which
 // otherwise wait for the room's next gift. A schedule calls it, so that a storm's last gifts are
@@ -26,12 +34,17 @@ type Swept struct {
 // stop the others.
 func (s *Service) Sweep(ctx context.Context, roomIDs []string) Swept {
 	out := Swept{}
+	until := s.clock().Add(sweepFlushing)
+	if deadline, ok := ctx.Deadline(); ok && deadline.Add(-sweepMargin).Before(until) {
+		until = deadline.Add(-sweepMargin)
+	}
 	for _, room := range roomIDs {
 		out.Rooms++
 		rep, err := s.Reconcile(ctx, room, s.cfg.ReconcileAfter)
 		out.Finished += rep.Delivered + rep.Merged + rep.Refunded + rep.Declined
-		if err == nil {
-			var n int
+		// A storm leaves more queued gifts than one flush announces: flush until the queue is
+		// empty or the sweep's time is spent.
+		for n := 1; err == nil && n > 0 && s.clock().Before(until); {
 			n, err = s.Flush(ctx, room)
 			out.Announced += n
 		}

@@ -36,6 +36,9 @@ const (
 	// MaxProductHistory is how many of its most recent pinned products a room shows; its
 	// ProductsPinned counts them all.
 	MaxProductHistory = 100
+	// MaxURLBytes bounds a URL a product or a gift carries, so that the IM messages that carry
+	// them stay inside IM's 8 KB.
+	MaxURLBytes = 2048
 )
 
 // RoomStatus is where a room is in its life: created, live, paused or ended.
@@ -460,10 +463,13 @@ func isCurrencyCode(s string) bool {
 	return true
 }
 
-// checkWebURL accepts "" or an absolute http or https URL with a host.
+// checkWebURL accepts "" or an absolute http or https URL with a host, of at most MaxURLBytes.
 func checkWebURL(field, s string) error {
 	if s == "" {
 		return nil
+	}
+	if len(s) > MaxURLBytes {
+		return Errorf(EInvalid, "%s is %d bytes; at most %d are allowed.", field, len(s), MaxURLBytes)
 	}
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || !printableASCII(s) {

@@ -122,6 +122,8 @@ func TestProductValidation(t *testing.T) {
 		{"ftp URL", func(p *Product) { p.URL = "ftp://shop.example.com/p/1" }, false},
 		{"relative image", func(p *Product) { p.ImageURL = "/img/a.png" }, false},
 		{"javascript URL", func(p *Product) { p.URL = "javascript:alert(1)" }, false},
+		{"longest image URL", func(p *Product) { p.ImageURL = "https://img.example.com/" + strings.Repeat("a", MaxURLBytes-24) }, true},
+		{"image URL too long", func(p *Product) { p.ImageURL = "https://img.example.com/" + strings.Repeat("a", MaxURLBytes-23) }, false},
 		{"negative stock", func(p *Product) { p.Stock = &negative }, false},
 		{"sale above price", func(p *Product) { p.SalePrice = "1980.01" }, false},
 		{"sale end without sale", func(p *Product) { p.SaleEndsAt = &saleEnd }, false},
@@ -272,5 +274,16 @@ func TestPinCountsPinsAndRefusesEndedRooms(t *testing.T) {
 	}
 	if _, err := r.Unpin(); ErrorCode(err) != EConflict {
 		t.Fatalf("unpin on ended: %v", err)
+	}
+}
+
+func TestAGiftsURLsAreBounded(t *testing.T) {
+	g := Gift{GiftID: "rose", Name: "Rose", Price: 30, ImageURL: "https://img.example.com/" + strings.Repeat("a", MaxURLBytes-24)}
+	if err := g.Validate(); err != nil {
+		t.Fatalf("a URL of %d bytes: %v", len(g.ImageURL), err)
+	}
+	g.AnimationURL = g.ImageURL + "a"
+	if err := g.Validate(); ErrorCode(err) != EInvalid || !strings.Contains(err.Error(), "animationUrl") {
+		t.Fatalf("an animation URL of %d bytes: %v, want invalid", len(g.AnimationURL), err)
 	}
 }
