@@ -91,8 +91,8 @@ type Rooms interface {
 const (
 	DefaultComboWindow       = 3 * time.Second
 	DefaultMessagesPerSecond = 10
-	// MaxMergedExt bounds the Ext of a merged SEND_GIFT, in bytes, to stay inside IM's 8 KB
-	// message with its envelope.
+	// MaxMergedExt bounds the Ext of a merged SEND_GIFT, in bytes as the message's JSON carries
+	// it (escaped), to stay inside IM's 8 KB message with its envelope.
 	MaxMergedExt = 7 << 10
 )
 

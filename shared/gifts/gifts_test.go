@@ -415,37 +415,52 @@ func TestAStormsGiftMessagesAreSpreadOverTheSecond(t *testing.T) {
 }
 
 // TestMergedMessagesStayInsideIMsMessageSize queues gifts whose entries are long (URLs of the
-// longest allowed size): each merged message stays within MaxMergedExt, and all are shown.
+// longest allowed size), and many short ones: each merged message stays within MaxMergedExt as
+// the message carries it, IM takes them all, and every gift is shown.
 func TestMergedMessagesStayInsideIMsMessageSize(t *testing.T) {
-	w := newWorld(t, 10)
 	ctx := context.Background()
-	long := "https://img.example.com/" + strings.Repeat("a", live.MaxURLBytes-24)
-	if _, err := w.svc.CreateGift(ctx, live.Gift{GiftID: "crown", Name: "Crown", Price: 5, ImageURL: long, AnimationURL: long}); err != nil {
+	long := "https://img.example.com/a?b=1&c=" + strings.Repeat("a", live.MaxURLBytes-32)
+	for _, c := range []struct {
+		name string
+		n    int
+		gift live.Gift
+	}{
+		{"long entries", 12, live.Gift{GiftID: "crown", Name: "Crown", Price: 5, ImageURL: long, AnimationURL: long}},
+		{"many short entries", 300, live.Gift{GiftID: "heart", Name: "\"Heart\"", Price: 1}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			w := newWorld(t, 10)
+			for i := range c.n {
+				e := map[string]any{"op": fmt.Sprintf("op%03d", i), "userId": fmt.Sprintf("viewer-%03d", i), "gift": c.gift, "count": 1, "combo": 1}
+				if err := w.kv.Put(ctx, fmt.Sprintf("giftpending/r1/000000000001.op%03d", i), mustJSON(t, e), 0); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for range 5 {
+				if _, err := w.svc.Flush(ctx, "r1"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, m := range w.im.Messages("r1") {
+				var cc tim.CustomContent
+				if json.Unmarshal(m.Body[0].MsgContent, &cc) == nil && cc.Data == live.EventSendGift {
+					if size := len(mustJSON(t, cc.Ext)) - 2; size > gifts.MaxMergedExt {
+						t.Errorf("a merged Ext of %d bytes encoded, above %d", size, gifts.MaxMergedExt)
+					}
+				}
+			}
+			if _, merged, shown := w.giftMessages(t); shown != int64(c.n) || merged < 2 {
+				t.Fatalf("%d merged messages showed %d gifts, want %d", merged, shown, c.n)
+			}
+		})
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
 		t.Fatal(err)
 	}
-	const n = 12
-	for i := range n {
-		item := fmt.Sprintf(`{"op":"op%02d","userId":"u%02d","gift":{"giftId":"crown","name":"Crown","price":5,"imageUrl":%q,"animationUrl":%q},"count":1,"combo":1}`, i, i, long, long)
-		if err := w.kv.Put(ctx, fmt.Sprintf("giftpending/r1/000000000001.op%02d", i), []byte(item), 0); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for range 4 {
-		if _, err := w.svc.Flush(ctx, "r1"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	sizes := []int{}
-	for _, m := range w.im.Messages("r1") {
-		var c tim.CustomContent
-		if json.Unmarshal(m.Body[0].MsgContent, &c) == nil && c.Data == live.EventSendGift {
-			sizes = append(sizes, len(c.Ext))
-			if len(c.Ext) > gifts.MaxMergedExt {
-				t.Errorf("a merged Ext of %d bytes, above %d", len(c.Ext), gifts.MaxMergedExt)
-			}
-		}
-	}
-	if _, merged, shown := w.giftMessages(t); shown != n || merged < 2 {
-		t.Fatalf("%d merged messages (Ext sizes %v) showed %d gifts, want %d", merged, sizes, shown, n)
-	}
+	return b
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -224,6 +225,14 @@ func (s *Service) deliverOutbox(ctx context.Context, roomID, key string, entry o
 		MsgBody:     []tim.MsgElem{tim.CustomElem(live.EventSendGift, entry.Ext)},
 	})
 	if err != nil {
+		if refused(err) {
+			// Sending it again would be refused again, and hold up every message after it.
+			// Its gifts stay claimed until the claim expires, then go in new messages.
+			s.log.Error("gifts: IM refused a merged message; its gifts go in new messages", "room", roomID, "err", err)
+			if _, derr := s.kv.Delete(ctx, key); derr != nil {
+				return 0, derr
+			}
+		}
 		return 0, err
 	}
 	s.charge(ctx, "giftmergerate#", roomID, sec)
@@ -278,8 +287,8 @@ func (s *Service) drainOutbox(ctx context.Context, roomID string) (sent int, mor
 	return sent, false, nil
 }
 
-// mergeBatches splits queued gifts into the gifts of messages whose Ext (see mergedMessage) stays
-// within MaxMergedExt.
+// mergeBatches splits queued gifts into the gifts of messages whose Ext (see mergedMessage),
+// encoded in the message, stays within MaxMergedExt.
 func mergeBatches(gifts []queued) [][]queued {
 	type key struct{ user, gift string }
 	index := map[key]int{}
@@ -301,10 +310,11 @@ func mergeBatches(gifts []queued) [][]queued {
 	var out [][]queued
 	size := 0
 	for i, e := range entries {
-		grow := len(mustJSON(e)) + 1 // and a comma
+		// The entry as the message carries it, escaped inside a JSON string, and a comma.
+		grow := len(mustJSON(string(mustJSON(e)))) - 2 + 1
 		if len(out) == 0 || size+grow > MaxMergedExt {
 			out = append(out, nil)
-			size = len(`{"merged":true,"gifts":[]}`)
+			size = len(mustJSON(`{"merged":true,"gifts":[]}`)) - 2
 		}
 		size += grow
 		out[len(out)-1] = append(out[len(out)-1], members[i]...)
@@ -346,3 +356,13 @@ func mergedMessage(gifts []queued) outboxEntry {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// refused reports whether err is a refusal that sending the same message again would meet too,
+// rather than a failure that may pass.
+func refused(err error) bool {
+	switch live.ErrorCode(err) {
+	case live.EIMUnavailable, live.EIMRateLimited, live.EStoreUnavailable:
+		return false
+	}
+	return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+}

@@ -2,6 +2,7 @@ package gifts_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -377,5 +378,53 @@ func TestARepeatedRequestLeavesOneQueueEntry(t *testing.T) {
 	}
 	if left := w.kv.Snapshot(); hasPrefix(left, "giftpending/") {
 		t.Fatalf("pending entries left: %v", left)
+	}
+}
+
+// TestAMergedMessageIMRefusesDoesNotHoldUpTheRoom leaves in the outbox a merged message IM will
+// always refuse (too long): it is dropped, and once its claims expire its gifts are announced in
+// new messages, while the gifts queued after it are announced at once.
+func TestAMergedMessageIMRefusesDoesNotHoldUpTheRoom(t *testing.T) {
+	clk := clock.NewManual(time.Date(2025, 5, 1, 10, 0, 0, 0, time.UTC))
+	w := newWorldAt(t, 10, clk.Now)
+	ctx := context.Background()
+	put := func(key string, v any) {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.kv.Put(ctx, key, b, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	entry := func(op string, claim string) map[string]any {
+		return map[string]any{"op": op, "userId": "u-" + op, "gift": map[string]any{"giftId": "rose", "name": "Rose", "price": 30},
+			"count": 1, "combo": 1, "claim": claim, "claimedAt": clk.Now().Unix()}
+	}
+	var marks []string
+	for _, op := range []string{"a", "b", "c"} {
+		marks = append(marks, "giftpending/r1/000000000001."+op)
+		put(marks[len(marks)-1], entry(op, "stopped-flush"))
+	}
+	put("giftmergeout/r1/poison", map[string]any{"ops": []string{"a", "b", "c"}, "marks": marks, "ext": strings.Repeat("x", 9000)})
+	put("giftpending/r1/000000000002.d", entry("d", ""))
+	if _, err := w.svc.Flush(ctx, "r1"); err == nil {
+		t.Fatal("the flush meeting the refused message reported success")
+	}
+	if _, err := w.svc.Flush(ctx, "r1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, shown := w.giftMessages(t); shown != 1 {
+		t.Fatalf("%d gifts shown, want the one queued after the refused message", shown)
+	}
+	clk.Advance(2 * time.Minute)
+	if _, err := w.svc.Flush(ctx, "r1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, shown := w.giftMessages(t); shown != 4 {
+		t.Fatalf("%d gifts shown, want all 4 once", shown)
+	}
+	if left := w.kv.Snapshot(); hasPrefix(left, "giftpending/") || hasPrefix(left, "giftmergeout/") {
+		t.Fatalf("entries left: %v", left)
 	}
 }
