@@ -464,3 +464,35 @@ func mustJSON(t *testing.T, v any) []byte {
 	}
 	return b
 }
+
+// TestAGiftIMDropsForTheRoomsRateIsShownMerged fills the room's second with low-priority
+// messages (level-ups, say), so that IM drops the next messages it takes: a gift dropped on its
+// own is announced merged instead, and a merged message dropped is sent again, so that the gift
+// is shown once all the same.
+func TestAGiftIMDropsForTheRoomsRateIsShownMerged(t *testing.T) {
+	w := newWorld(t, 10)
+	w.viewer(t, "lee", 100)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for i := range 40 { // the stand-in's default, IM's 40 a second
+		wg.Go(func() {
+			if _, err := w.client.SendGroupMsg(ctx, tim.SendGroupMsgRequest{GroupID: "r1", Random: uint32(1000 + i), MsgPriority: tim.PriorityLow,
+				MsgBody: []tim.MsgElem{tim.CustomElem(live.EventLevelUp, "{}")}}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	got, err := w.svc.Send(ctx, gifts.SendParams{RoomID: "r1", UserID: "lee", GiftID: "rose", Count: 1, Key: "k"})
+	if err != nil || !got.Merged {
+		t.Fatalf("the gift IM dropped: %+v, %v; want it announced merged", got, err)
+	}
+	for range 3 {
+		if _, err := w.svc.Flush(ctx, "r1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if single, merged, shown := w.giftMessages(t); single != 0 || merged != 1 || shown != 1 {
+		t.Fatalf("%d single, %d merged messages showing %d gifts; want the gift shown once, merged", single, merged, shown)
+	}
+}

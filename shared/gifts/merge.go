@@ -125,6 +125,10 @@ func (s *Service) Flush(ctx context.Context, roomID string) (int, error) {
 			}
 			sent, err := s.announceMerged(ctx, roomID, batch, flushID, sec, at)
 			done += sent
+			if errors.Is(err, errDropped) {
+				more = true
+				break
+			}
 			if err != nil {
 				return done, err
 			}
@@ -153,6 +157,19 @@ type outboxEntry struct {
 	Ops   []string `json:"ops"`
 	Marks []string `json:"marks,omitempty"`
 	Ext   string   `json:"ext"`
+	// Dropped counts the times IM dropped the message for the room's message rate. Each try
+	// after a drop gets a Random of its own, since IM may take a repeat of the Random for a
+	// duplicate of the dropped message.
+	Dropped int `json:"dropped,omitempty"`
+}
+
+// random is the IM Random of the entry's message.
+func (e outboxEntry) random() uint32 {
+	id := strings.Join(e.Ops, ",")
+	if e.Dropped > 0 {
+		id += "#" + itoa(int64(e.Dropped))
+	}
+	return randomOf(id)
 }
 
 func outboxDir(roomID string) string { return "giftmergeout/" + store.EscapeID(roomID) + "/" }
@@ -218,9 +235,9 @@ func (s *Service) deliverOutbox(ctx context.Context, roomID, key string, entry o
 	if err := s.pace(ctx, at); err != nil {
 		return 0, err
 	}
-	_, err := s.im.SendGroupMsg(ctx, tim.SendGroupMsgRequest{
+	reply, err := s.im.SendGroupMsg(ctx, tim.SendGroupMsgRequest{
 		GroupID:     roomID,
-		Random:      randomOf(strings.Join(entry.Ops, ",")),
+		Random:      entry.random(),
 		MsgPriority: tim.PriorityHigh,
 		MsgBody:     []tim.MsgElem{tim.CustomElem(live.EventSendGift, entry.Ext)},
 	})
@@ -234,6 +251,14 @@ func (s *Service) deliverOutbox(ctx context.Context, roomID, key string, entry o
 			}
 		}
 		return 0, err
+	}
+	if reply.MsgDropReason != "" {
+		// Not shown: the entry stays, and the next round sends it again.
+		entry.Dropped++
+		if err := s.kv.Put(ctx, key, mustJSON(entry), 0); err != nil {
+			return 0, err
+		}
+		return 0, errDropped
 	}
 	s.charge(ctx, "giftmergerate#", roomID, sec)
 	for _, mark := range entry.Marks {
@@ -280,12 +305,19 @@ func (s *Service) drainOutbox(ctx context.Context, roomID string) (sent int, mor
 		}
 		n, err := s.deliverOutbox(ctx, roomID, it.Key, entry, sec, at)
 		sent += n
+		if errors.Is(err, errDropped) {
+			return sent, true, nil
+		}
 		if err != nil {
 			return sent, false, err
 		}
 	}
 	return sent, false, nil
 }
+
+// errDropped is the error of a message IM took but dropped for the room's message rate: it may be
+// sent again a moment later.
+var errDropped = errors.New("gifts: IM dropped the message for the room's message rate")
 
 // mergeBatches splits queued gifts into the gifts of messages whose Ext (see mergedMessage),
 // encoded in the message, stays within MaxMergedExt.

@@ -348,13 +348,19 @@ func (s *Service) deliver(ctx context.Context, op string, rec giftOp, mark strin
 		Price: rec.Gift.Price, ImageURL: rec.Gift.ImageURL, AnimationURL: rec.Gift.AnimationURL, UserID: rec.UserID})
 	err := s.pace(ctx, at)
 	if err == nil {
-		_, err = s.im.SendGroupMsg(ctx, tim.SendGroupMsgRequest{
+		var reply tim.SendGroupMsgReply
+		reply, err = s.im.SendGroupMsg(ctx, tim.SendGroupMsgRequest{
 			GroupID:     rec.RoomID,
 			Random:      randomOf(op),
 			FromAccount: rec.UserID,
 			MsgPriority: tim.PriorityHigh,
 			MsgBody:     []tim.MsgElem{tim.CustomElem(live.EventSendGift, string(ext))},
 		})
+		if err == nil && reply.MsgDropReason != "" {
+			// IM took it but dropped it for the room's message rate: announce it merged.
+			next.State, next.Queue = stateQueued, mark
+			return next, nil
+		}
 		if err == nil {
 			s.charge(ctx, "giftrate#", rec.RoomID, sec)
 			next.State = stateDelivered
