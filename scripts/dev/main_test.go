@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -43,7 +44,7 @@ func startDevServer(t testing.TB, env map[string]string) (base, banner string, s
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, func(k string) string { return env[k] }, pw, io.Discard); pw.Close() }()
+	go func() { done <- run(ctx, func(k string) string { return env[k] }, pw, os.Stderr); pw.Close() }()
 	var once sync.Once
 	stop = func() {
 		once.Do(func() {

@@ -30,7 +30,7 @@ func measuring(t *testing.T) {
 func TestMeasureAGiftStorm(t *testing.T) {
 	measuring(t)
 	const key, viewers, perViewer, topUp, price = "mk_storm", 200, 10, 1000, 7
-	base := devServer(t, map[string]string{"URIBA_DEV_MERCHANT_KEY": key, "URIBA_LOG_LEVEL": "error", "GIFT_RECONCILE_AFTER": "20s"})
+	base := devServer(t, map[string]string{"URIBA_DEV_MERCHANT_KEY": key, "URIBA_LOG_LEVEL": "warn", "GIFT_RECONCILE_AFTER": "20s"})
 	merchant := map[string]string{"Authorization": "Bearer " + key}
 	if status, body := postJSON(t, base+"/v1/rooms", `{"roomId":"room-storm","title":"Storm","anchorId":"anchor-s"}`, merchant); status != 201 {
 		t.Fatalf("create room: %d %s", status, body)
