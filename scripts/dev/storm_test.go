@@ -30,7 +30,7 @@ func measuring(t *testing.T) {
 func TestMeasureAGiftStorm(t *testing.T) {
 	measuring(t)
 	const key, viewers, perViewer, topUp, price = "mk_storm", 200, 10, 1000, 7
-	base := devServer(t, map[string]string{"URIBA_DEV_MERCHANT_KEY": key, "URIBA_LOG_LEVEL": "warn", "GIFT_RECONCILE_AFTER": "20s"})
+	base := devServer(t, map[string]string{"URIBA_DEV_MERCHANT_KEY": key, "URIBA_LOG_LEVEL": "error", "GIFT_RECONCILE_AFTER": "20s"})
 	merchant := map[string]string{"Authorization": "Bearer " + key}
 	if status, body := postJSON(t, base+"/v1/rooms", `{"roomId":"room-storm","title":"Storm","anchorId":"anchor-s"}`, merchant); status != 201 {
 		t.Fatalf("create room: %d %s", status, body)
@@ -80,9 +80,43 @@ func TestMeasureAGiftStorm(t *testing.T) {
 	}
 	wg.Wait()
 	took := time.Since(start)
+
+	// What the room showed: SEND_GIFT messages a second, and the gifts they carried.
+	perSecond := map[int64]int{}
+	var shown int64
+	tally := func(m standin.ClientMessage) {
+		var p standin.CustomPayload
+		if json.Unmarshal(m.Payload, &p) != nil || p.Data != "SEND_GIFT" {
+			return
+		}
+		perSecond[m.Time]++
+		var ext struct {
+			Merged bool
+			Count  int64
+			Gifts  []struct{ Count int64 }
+		}
+		_ = json.Unmarshal([]byte(p.Extension), &ext)
+		if !ext.Merged {
+			shown += ext.Count
+		}
+		for _, g := range ext.Gifts {
+			shown += g.Count
+		}
+	}
 	// Gifts whose request failed halfway, and merged gifts still queued, are settled by the level
-	// updater's sweep, which the dev server runs every minute: two periods make sure one ran after the storm.
-	time.Sleep(2*levelupdater.SweepEvery + 5*time.Second)
+	// updater's sweep, which the dev server runs every minute: two periods make sure one ran
+	// after the storm.
+	settle := time.After(2*levelupdater.SweepEvery + 5*time.Second)
+wait:
+	for shown < accepted.Load() {
+		select {
+		case m := <-events:
+			tally(m)
+		case <-settle:
+			break wait
+		}
+	}
+	t.Logf("%d of %d accepted gifts shown %v after the storm's last request", shown, accepted.Load(), (time.Since(start) - took).Round(10*time.Millisecond))
 	closer := senders[0]
 	if status, code := request(t, base, "POST", "/v1/rooms/room-storm/gifts", `{"giftId":"heart","count":1}`,
 		map[string]string{"Authorization": "UserSig " + closer.sig, "X-User-Id": closer.id, "Idempotency-Key": "last"}); status == 200 {
@@ -90,32 +124,12 @@ func TestMeasureAGiftStorm(t *testing.T) {
 	} else {
 		t.Logf("the last gift: %d %s", status, code)
 	}
-
-	// What the room showed: SEND_GIFT messages a second, and the gifts they carried.
-	perSecond := map[int64]int{}
-	var shown int64
 	quiet := time.After(5 * time.Second)
 collect:
 	for {
 		select {
 		case m := <-events:
-			var p standin.CustomPayload
-			if json.Unmarshal(m.Payload, &p) != nil || p.Data != "SEND_GIFT" {
-				continue
-			}
-			perSecond[m.Time]++
-			var ext struct {
-				Merged bool
-				Count  int64
-				Gifts  []struct{ Count int64 }
-			}
-			_ = json.Unmarshal([]byte(p.Extension), &ext)
-			if !ext.Merged {
-				shown += ext.Count
-			}
-			for _, g := range ext.Gifts {
-				shown += g.Count
-			}
+			tally(m)
 			quiet = time.After(3 * time.Second)
 		case <-quiet:
 			break collect
