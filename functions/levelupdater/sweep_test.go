@@ -43,9 +43,14 @@ func TestAScheduleSweepsTheGiftsNoRequestWillSettle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The gift's record says queued, and its pending entry holds it in the merge queue.
+	const mark = "giftpending/sweep-room/000000000001.q1"
+	record := `{"state":"queued","roomId":"sweep-room","userId":"mei","gift":{"giftId":"rose","name":"Rose","price":30},"count":2,"coins":60,"combo":1,"queue":"` + mark + `"}`
 	queued := `{"op":"q1","userId":"mei","gift":{"giftId":"rose","name":"Rose","price":30},"count":2,"combo":1}`
-	if err := db.Put(context.Background(), "giftmerge/sweep-room/q1", []byte(queued), 0); err != nil {
-		t.Fatal(err)
+	for key, value := range map[string]string{"giftop/sweep-room/q1": record, mark: queued} {
+		if err := db.Put(context.Background(), key, []byte(value), 0); err != nil {
+			t.Fatal(err)
+		}
 	}
 	_ = db.Close()
 

@@ -63,14 +63,8 @@ func (s *Service) flushLater(ctx context.Context, roomID string, sec int64) {
 	if err != nil || !won {
 		return
 	}
-	if wait := time.Unix(sec+1, 0).Sub(s.clock()); wait > 0 && wait <= time.Second {
-		t := time.NewTimer(wait)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return
-		}
+	if err := s.waitUntil(ctx, time.Unix(sec+1, 0)); err != nil {
+		return
 	}
 	if _, err := s.Flush(ctx, roomID); err != nil {
 		s.log.Warn("gifts: merged gifts not announced yet", "room", roomID, "err", err)
@@ -137,13 +131,8 @@ func (s *Service) Flush(ctx context.Context, roomID string) (int, error) {
 			return done, nil
 		}
 		// Wait for the next second's budget.
-		next := time.Unix(s.clock().Unix()+1, 0).Sub(s.clock())
-		t := time.NewTimer(next)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return done, ctx.Err()
+		if err := s.waitUntil(ctx, time.Unix(s.clock().Unix()+1, 0)); err != nil {
+			return done, err
 		}
 	}
 	return done, nil
@@ -232,7 +221,7 @@ func (s *Service) announceMerged(ctx context.Context, roomID string, batch []que
 // deliverOutbox sends the message of entry at at, with a slot of the second sec, removes its
 // gifts' pending entries, and then the entry itself.
 func (s *Service) deliverOutbox(ctx context.Context, roomID, key string, entry outboxEntry, sec int64, at time.Time) (int, error) {
-	if err := s.pace(ctx, at); err != nil {
+	if err := s.waitUntil(ctx, at); err != nil {
 		return 0, err
 	}
 	reply, err := s.im.SendGroupMsg(ctx, tim.SendGroupMsgRequest{

@@ -64,8 +64,9 @@ type Reconciled struct {
 	// announcement, Refunded those refunded, Declined those found not charged, Settled the
 	// entries of gifts that were already at rest.
 	Delivered, Merged, Refunded, Declined, Settled int
-	// Waiting counts the gifts found waiting in the merge queue, which the call flushes.
-	Waiting int
+	// Waiting counts the gifts found waiting in the merge queue, which the call flushes, and
+	// Announced the queued gifts that flush announced.
+	Waiting, Announced int
 	// Failed counts the gifts left for a later call; More reports that the batch was full.
 	Failed int
 	More   bool
@@ -129,7 +130,9 @@ func (s *Service) Reconcile(ctx context.Context, roomID string, olderThan time.D
 		}
 	}
 	if flush {
-		if _, err := s.Flush(ctx, roomID); err != nil {
+		n, err := s.Flush(ctx, roomID)
+		out.Announced += n
+		if err != nil {
 			return out, err
 		}
 	}

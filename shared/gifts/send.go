@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/uriba-live/uriba/shared/backoff"
 	"github.com/uriba-live/uriba/shared/live"
 	"github.com/uriba-live/uriba/shared/roomstats"
 	"github.com/uriba-live/uriba/shared/store"
@@ -346,7 +347,7 @@ func (s *Service) deliver(ctx context.Context, op string, rec giftOp, mark strin
 	}
 	ext, _ := json.Marshal(sendGiftExt{GiftID: rec.Gift.GiftID, Name: rec.Gift.Name, Count: rec.Count, Combo: rec.Combo,
 		Price: rec.Gift.Price, ImageURL: rec.Gift.ImageURL, AnimationURL: rec.Gift.AnimationURL, UserID: rec.UserID})
-	err := s.pace(ctx, at)
+	err := s.waitUntil(ctx, at)
 	if err == nil {
 		var reply tim.SendGroupMsgReply
 		reply, err = s.im.SendGroupMsg(ctx, tim.SendGroupMsgRequest{
@@ -473,20 +474,10 @@ func (s *Service) slot(ctx context.Context, prefix, roomID string, sec, limit in
 	return time.Unix(sec, 0).Add(time.Duration(n-1) * time.Second / time.Duration(limit)), true
 }
 
-// pace waits until at, the moment slot gave a message, and fails only when ctx ends first.
-func (s *Service) pace(ctx context.Context, at time.Time) error {
-	wait := at.Sub(s.clock())
-	if wait <= 0 {
-		return nil
-	}
-	t := time.NewTimer(min(wait, time.Second))
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+// waitUntil waits until at by the service's clock, at most a second (on a clock that stands
+// still in tests, exactly that), and fails only when ctx ends first.
+func (s *Service) waitUntil(ctx context.Context, at time.Time) error {
+	return backoff.Policy{}.Wait(ctx, min(at.Sub(s.clock()), time.Second))
 }
 
 // charge counts a message that took a slot of the second sec in the budget of the second its

@@ -42,6 +42,7 @@ func (s *Service) Sweep(ctx context.Context, roomIDs []string) Swept {
 		out.Rooms++
 		rep, err := s.Reconcile(ctx, room, s.cfg.ReconcileAfter)
 		out.Finished += rep.Delivered + rep.Merged + rep.Refunded + rep.Declined
+		out.Announced += rep.Announced
 		// A storm leaves more queued gifts than one flush announces: flush until the queue is
 		// empty or the sweep's time is spent.
 		for n := 1; err == nil && n > 0 && s.clock().Before(until); {
