@@ -82,10 +82,13 @@ func TestMeasureAGiftStorm(t *testing.T) {
 	took := time.Since(start)
 
 	// What the room showed: SEND_GIFT messages a second, and the gifts they carried.
-	perSecond := map[int64]int{}
+	perSecond, levelUps := map[int64]int{}, map[int64]int{}
 	var shown int64
 	tally := func(m standin.ClientMessage) {
 		var p standin.CustomPayload
+		if json.Unmarshal(m.Payload, &p) == nil && p.Data == "LEVEL_UP" {
+			levelUps[m.Time]++
+		}
 		if json.Unmarshal(m.Payload, &p) != nil || p.Data != "SEND_GIFT" {
 			return
 		}
@@ -151,6 +154,7 @@ collect:
 		viewers*perViewer, took.Round(time.Millisecond), accepted.Load(), refused, summary.Gifts, summary.Coins, shown)
 	t.Logf("SEND_GIFT messages into the room: %d seconds with messages, at most %d in one second (GIFT_MESSAGES_PER_SECOND 10); per second %v",
 		len(perSecond), peak, perSecond)
+	t.Logf("LEVEL_UP messages the viewer saw, per second: %v", levelUps)
 	t.Logf("coins: balances %d + billed %d = %d, topped up %d", balances, summary.Coins, balances+summary.Coins, viewers*topUp)
 	if peak > 10 {
 		t.Errorf("%d gift messages in one second, above the budget of 10", peak)
