@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/uriba-live/uriba/shared/function/levelupdater"
+	"github.com/uriba-live/uriba/shared/levels"
 
 	"github.com/uriba-live/uriba/shared/standin"
 )
@@ -155,6 +156,11 @@ collect:
 	t.Logf("SEND_GIFT messages into the room: %d seconds with messages, at most %d in one second (GIFT_MESSAGES_PER_SECOND 10); per second %v",
 		len(perSecond), peak, perSecond)
 	t.Logf("LEVEL_UP messages the viewer saw, per second: %v", levelUps)
+	for sec, n := range levelUps {
+		if n > levels.DefaultLevelUpsPerSecond {
+			t.Errorf("%d LEVEL_UP messages in second %d, above the budget of %d", n, sec, levels.DefaultLevelUpsPerSecond)
+		}
+	}
 	t.Logf("coins: balances %d + billed %d = %d, topped up %d", balances, summary.Coins, balances+summary.Coins, viewers*topUp)
 	if peak > 10 {
 		t.Errorf("%d gift messages in one second, above the budget of 10", peak)

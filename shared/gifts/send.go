@@ -10,6 +10,7 @@ import (
 
 	"github.com/uriba-live/uriba/shared/backoff"
 	"github.com/uriba-live/uriba/shared/live"
+	"github.com/uriba-live/uriba/shared/msgbudget"
 	"github.com/uriba-live/uriba/shared/roomstats"
 	"github.com/uriba-live/uriba/shared/store"
 	"github.com/uriba-live/uriba/shared/tim"
@@ -454,19 +455,12 @@ func (s *Service) combo(ctx context.Context, rec giftOp) (int64, error) {
 // reports whether there was one left and, if so, when its message may be sent: the k-th message
 // of a second (counting from 0) k/limit seconds into it. A storm's messages are so spread over
 // each second instead of leaving together at its start, and one that reaches IM a little late
-// still falls in the second whose budget it took. The first taker of a second removes the counters
-// of a few seconds before, so that they do not pile up. A store failure takes no slot.
+// still falls in the second whose budget it took. A store failure takes no slot.
 func (s *Service) slot(ctx context.Context, prefix, roomID string, sec, limit int64) (time.Time, bool) {
-	base := prefix + store.EscapeID(roomID) + "#"
-	n, err := s.kv.Add(ctx, base+strconv.FormatInt(sec, 10), 1)
+	n, err := msgbudget.Budget{Counters: s.kv, Prefix: prefix}.Take(ctx, roomID, sec)
 	if err != nil {
 		s.log.Warn("gifts: message budget not read", "err", err)
 		return time.Time{}, false
-	}
-	if n == 1 {
-		for back := int64(2); back <= 5; back++ {
-			_, _ = s.kv.Delete(ctx, base+strconv.FormatInt(sec-back, 10))
-		}
 	}
 	if n > limit {
 		return time.Time{}, false
@@ -489,7 +483,7 @@ func (s *Service) charge(ctx context.Context, prefix, roomID string, sec int64) 
 	if now <= sec {
 		return
 	}
-	if _, err := s.kv.Add(ctx, prefix+store.EscapeID(roomID)+"#"+strconv.FormatInt(now, 10), 1); err != nil {
+	if _, err := (msgbudget.Budget{Counters: s.kv, Prefix: prefix}).Take(ctx, roomID, now); err != nil {
 		s.log.Warn("gifts: a late message not counted in its second's budget", "err", err)
 	}
 }

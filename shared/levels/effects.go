@@ -7,8 +7,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/uriba-live/uriba/shared/live"
+	"github.com/uriba-live/uriba/shared/msgbudget"
 	"github.com/uriba-live/uriba/shared/tim"
 )
 
@@ -94,4 +96,41 @@ func undeliverable(err error) error {
 func LevelUpRandom(userID string, level int) uint32 {
 	sum := sha256.Sum256([]byte("LEVEL_UP\x00" + userID + "\x00" + strconv.Itoa(level)))
 	return binary.LittleEndian.Uint32(sum[:4]) | 1
+}
+
+// DefaultLevelUpsPerSecond is RoomBudget's default: the level-ups a room announces in a second.
+const DefaultLevelUpsPerSecond = 5
+
+// RoomBudget announces at most PerSecond level-ups in each room and second, counted in the store
+// so that every instance shares the count, and passes the rest of its calls to Announcer. Past it
+// a level-up is not announced in the room; the profile still gets the level. A gift storm raises
+// many viewers at once, and their LEVEL_UP messages, a prompt at Low priority, would otherwise fill
+// the room's 40 messages a second, which IM keeps by dropping messages, the viewers' chat and
+// gifts among them.
+type RoomBudget struct {
+	Announcer
+	Counters msgbudget.Counters
+	// PerSecond is the budget; DefaultLevelUpsPerSecond when zero.
+	PerSecond int
+	// Now tells the time; time.Now when nil.
+	Now func() time.Time
+}
+
+// AnnounceLevelUp implements Announcer within the room's budget.
+func (b RoomBudget) AnnounceLevelUp(ctx context.Context, roomID, userID string, level int) error {
+	now, limit := b.Now, b.PerSecond
+	if now == nil {
+		now = time.Now
+	}
+	if limit <= 0 {
+		limit = DefaultLevelUpsPerSecond
+	}
+	n, err := msgbudget.Budget{Counters: b.Counters, Prefix: "levelupmsg#"}.Take(ctx, roomID, now().Unix())
+	if err != nil {
+		return err
+	}
+	if n > int64(limit) {
+		return nil
+	}
+	return b.Announcer.AnnounceLevelUp(ctx, roomID, userID, level)
 }

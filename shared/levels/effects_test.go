@@ -3,6 +3,7 @@ package levels_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -113,5 +114,38 @@ func TestLevelUpRandomIsStableAndNonZero(t *testing.T) {
 	}
 	if levels.LevelUpRandom("bob", 3) == a || levels.LevelUpRandom("bo", 2) == a {
 		t.Error("LevelUpRandom repeats for another level or user")
+	}
+}
+
+// TestARoomAnnouncesAtMostItsBudgetOfLevelUpsASecond raises 12 viewers of one room in one second
+// with a budget of 5: the room gets 5 LEVEL_UP messages, every viewer's profile gets the new
+// level, and the next second has its own budget.
+func TestARoomAnnouncesAtMostItsBudgetOfLevelUpsASecond(t *testing.T) {
+	users := make([]string, 13)
+	for i := range users {
+		users[i] = fmt.Sprintf("viewer-%02d", i)
+	}
+	im, client := startIM(t, users, []string{"room-1"})
+	kv := memstore.New(nil)
+	clk := clock.NewManual(time.Now())
+	budget := levels.RoomBudget{Announcer: levels.IM{Client: client}, Counters: kv, PerSecond: 5, Now: clk.Now}
+	u := newUpdater(t, kv, clk, budget)
+	var batch []live.Activity
+	for i, user := range users[:12] {
+		batch = append(batch, act(user, live.KindPurchase, 1, i+1, clk.Now().Add(-time.Minute)))
+	}
+	mustApply(t, u, batch)
+	if ups := levelUps(t, im, "room-1"); len(ups) != 5 {
+		t.Fatalf("%d LEVEL_UP messages in one second, want the budget of 5", len(ups))
+	}
+	for _, user := range users[:12] {
+		if got := profileLevel(t, im, user); got != 2 {
+			t.Errorf("%s's level is %d, want 2 whether announced or not", user, got)
+		}
+	}
+	clk.Advance(time.Second)
+	mustApply(t, u, []live.Activity{act(users[12], live.KindPurchase, 1, 100, clk.Now().Add(-time.Minute))})
+	if ups := levelUps(t, im, "room-1"); len(ups) != 6 {
+		t.Fatalf("%d LEVEL_UP messages, want 6 with the next second's", len(ups))
 	}
 }

@@ -34,19 +34,24 @@ type Settings struct {
 	function.GiftSettings
 	Merchants [][32]byte
 	Levels    levels.Config
+	// LevelUpsPerSecond is how many level-ups a room announces in a second.
+	LevelUpsPerSecond int
 }
 
 // LoadSettings reads levelupdater's settings through env, which collects every problem: the IM
 // settings, STORE, MERCHANT_KEY_SHA256, the level rules (LEVEL_XP, LEVEL_DAILY_CAP,
 // LEVEL_THRESHOLDS or LEVEL_CURVE_BASE and LEVEL_MAX, LEVEL_MAX_AMOUNT) and LEVEL_REMEMBER
-// (default 256), how many recently credited activities each user record remembers, the room's
+// (default 256), how many recently credited activities each user record remembers,
+// LEVEL_UP_MESSAGES_PER_SECOND (default 5, at most 40), how many level-ups a room announces in a
+// second, the room's
 // group custom fields, of which it sets the like total, and the gift settings of its sweep.
 func LoadSettings(env *config.Loader) Settings {
 	return Settings{
-		RoomSettings: function.LoadRoomSettings(env),
-		GiftSettings: function.LoadGiftSettings(env),
-		Merchants:    env.MerchantKeys(),
-		Levels:       loadLevels(env),
+		RoomSettings:      function.LoadRoomSettings(env),
+		GiftSettings:      function.LoadGiftSettings(env),
+		Merchants:         env.MerchantKeys(),
+		Levels:            loadLevels(env),
+		LevelUpsPerSecond: env.Int("LEVEL_UP_MESSAGES_PER_SECOND", levels.DefaultLevelUpsPerSecond, 1, 40),
 	}
 }
 
@@ -70,7 +75,8 @@ func Assemble(ctx context.Context, s Settings, deps function.Deps) (fn platform.
 	kv, im := rs.KV, rs.IM
 	cfg := s.Levels
 	cfg.Logger = deps.Logger
-	updater, err := levels.NewUpdater(kv, levels.IM{Client: im}, cfg)
+	announcer := levels.RoomBudget{Announcer: levels.IM{Client: im}, Counters: kv, PerSecond: s.LevelUpsPerSecond}
+	updater, err := levels.NewUpdater(kv, announcer, cfg)
 	if err != nil {
 		closeStore()
 		return fn, nil, err
