@@ -267,15 +267,7 @@ func TestOverlappingFlushesAnnounceEachGiftOnce(t *testing.T) {
 	for i := range 30 {
 		queue(i)
 	}
-	held, release := make(chan struct{}), make(chan struct{})
-	var holding atomic.Bool
-	w.kv.SetFaults(func(op, key string) error {
-		if op == "Put" && strings.HasPrefix(key, "giftmergeout/") && holding.CompareAndSwap(false, true) {
-			close(held)
-			<-release
-		}
-		return nil
-	})
+	held, release := w.holdFirst("Put", "giftmergeout/")
 	first := make(chan error)
 	go func() {
 		_, err := w.svc.Flush(ctx, "r1")
@@ -311,15 +303,7 @@ func TestAQueueingThatComesLateDoesNotShowAGiftAgain(t *testing.T) {
 	if _, err := w.svc.Send(ctx, gifts.SendParams{RoomID: "r1", UserID: "jo", GiftID: "rose", Count: 1, Key: "first"}); err != nil {
 		t.Fatal(err)
 	}
-	held, release := make(chan struct{}), make(chan struct{})
-	var holding atomic.Bool
-	w.kv.SetFaults(func(op, key string) error {
-		if op == "CompareAndSwap" && strings.HasPrefix(key, "giftpending/r1/") && holding.CompareAndSwap(false, true) {
-			close(held)
-			<-release
-		}
-		return nil
-	})
+	held, release := w.holdFirst("CompareAndSwap", "giftpending/r1/")
 	late := make(chan error)
 	go func() {
 		_, err := w.svc.Send(ctx, gifts.SendParams{RoomID: "r1", UserID: "jo", GiftID: "rose", Count: 1, Key: "second"})
@@ -427,4 +411,19 @@ func TestAMergedMessageIMRefusesDoesNotHoldUpTheRoom(t *testing.T) {
 	if left := w.kv.Snapshot(); hasPrefix(left, "giftpending/") || hasPrefix(left, "giftmergeout/") {
 		t.Fatalf("entries left: %v", left)
 	}
+}
+
+// holdFirst holds the first store call of op on a key starting with prefix until release is
+// closed, as a stalled process would; held is closed when the call is held.
+func (w *world) holdFirst(op, prefix string) (held, release chan struct{}) {
+	held, release = make(chan struct{}), make(chan struct{})
+	var holding atomic.Bool
+	w.kv.SetFaults(func(o, key string) error {
+		if o == op && strings.HasPrefix(key, prefix) && holding.CompareAndSwap(false, true) {
+			close(held)
+			<-release
+		}
+		return nil
+	})
+	return held, release
 }
