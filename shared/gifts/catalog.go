@@ -1,7 +1,6 @@
 package gifts
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 
@@ -33,22 +32,12 @@ func (s *Service) CreateGift(ctx context.Context, g live.Gift) (Created, error) 
 	if err := g.Validate(); err != nil {
 		return Created{}, err
 	}
-	raw, err := json.Marshal(g)
-	if err != nil {
+	raw := mustJSON(g)
+	var old live.Gift
+	if _, created, err := s.recordOnce(ctx, giftKey(g.GiftID), raw, &old); err != nil {
 		return Created{}, err
-	}
-	created, err := s.kv.PutIfAbsent(ctx, giftKey(g.GiftID), raw, 0)
-	if err != nil {
-		return Created{}, err
-	}
-	if !created {
-		old, ok, err := s.kv.Get(ctx, giftKey(g.GiftID))
-		if err != nil {
-			return Created{}, err
-		}
-		if ok && !bytes.Equal(old, raw) {
-			return Created{}, live.Errorf(live.EConflict, "Gift %q is already in the catalog with other content.", g.GiftID)
-		}
+	} else if !created && old != g {
+		return Created{}, live.Errorf(live.EConflict, "Gift %q is already in the catalog with other content.", g.GiftID)
 	}
 	n, err := s.announce(ctx, g, raw)
 	return Created{Gift: g, AnnouncedTo: n}, err
@@ -88,15 +77,12 @@ func (s *Service) Gift(ctx context.Context, id string) (live.Gift, error) {
 	if err := live.ValidateGiftID(id); err != nil {
 		return live.Gift{}, live.Errorf(live.ENotFound, "There is no gift %q.", id)
 	}
-	raw, ok, err := s.kv.Get(ctx, giftKey(id))
-	if err != nil {
-		return live.Gift{}, err
-	}
-	if !ok {
-		return live.Gift{}, live.Errorf(live.ENotFound, "There is no gift %q.", id)
-	}
 	var g live.Gift
-	return g, json.Unmarshal(raw, &g)
+	_, ok, err := s.load(ctx, giftKey(id), &g)
+	if err == nil && !ok {
+		err = live.Errorf(live.ENotFound, "There is no gift %q.", id)
+	}
+	return g, err
 }
 
 // Catalog is the gift catalog.

@@ -50,7 +50,9 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -192,6 +194,46 @@ func randomOf(id string) uint32 {
 		r = 1
 	}
 	return r
+}
+
+// load reads the JSON record of key into into, and returns its encoding and whether there was
+// one.
+func (s *Service) load(ctx context.Context, key string, into any) ([]byte, bool, error) {
+	raw, ok, err := s.kv.Get(ctx, key)
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	return raw, true, json.Unmarshal(raw, into)
+}
+
+// swap replaces the record of key, encoded as old, with new; a nil old means that there is no
+// record yet. It reports whether it did, as CompareAndSwap and PutIfAbsent do.
+func (s *Service) swap(ctx context.Context, key string, old, new []byte, ttl time.Duration) (bool, error) {
+	if old == nil {
+		return s.kv.PutIfAbsent(ctx, key, new, ttl)
+	}
+	return s.kv.CompareAndSwap(ctx, key, old, new, ttl)
+}
+
+// recordOnce stores raw under key unless the key holds a record already, which it then returns
+// decoded into into, so that a repeated operation finds what its first call recorded. It reports
+// the record's value and whether it was created now.
+func (s *Service) recordOnce(ctx context.Context, key string, raw []byte, into any) ([]byte, bool, error) {
+	created, err := s.kv.PutIfAbsent(ctx, key, raw, 0)
+	if err != nil || created {
+		return raw, created, err
+	}
+	got, ok, err := s.load(ctx, key, into)
+	if err == nil && !ok {
+		err = fmt.Errorf("gifts: record %s vanished", key)
+	}
+	return got, false, err
+}
+
+// mustJSON encodes values whose types always encode.
+func mustJSON(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
 }
 
 // detachedTimeout bounds the work of one request once it started changing the store.

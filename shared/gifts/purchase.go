@@ -2,7 +2,6 @@ package gifts
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"time"
 
@@ -110,8 +109,9 @@ func (s *Service) Purchase(ctx context.Context, roomID string, p live.Purchase) 
 		}
 		if !swapped {
 			// A repeat moved it on: follow it.
-			if raw, err = s.loadPurchase(ctx, key, &rec); err != nil {
-				return Recorded{}, err
+			var ok bool
+			if raw, ok, err = s.load(ctx, key, &rec); err != nil || !ok {
+				return Recorded{}, errors.Join(err, errors.New("gifts: purchase record vanished"))
 			}
 			continue
 		}
@@ -161,16 +161,4 @@ func (s *Service) buyGoods(ctx context.Context, room live.Room, p live.Purchase)
 		MsgBody:     []tim.MsgElem{tim.CustomElem(live.EventBuyGoods, string(ext))},
 	})
 	return err
-}
-
-// loadPurchase reads the purchase record of key into rec and returns its bytes.
-func (s *Service) loadPurchase(ctx context.Context, key string, rec *purchaseRecord) ([]byte, error) {
-	raw, ok, err := s.kv.Get(ctx, key)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, errors.New("gifts: purchase record vanished")
-	}
-	return raw, json.Unmarshal(raw, rec)
 }

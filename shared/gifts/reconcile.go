@@ -3,7 +3,6 @@ package gifts
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -300,9 +299,4 @@ func (s *Service) maybeReconcile(ctx context.Context, roomID string) {
 		s.log.Info("gifts: finished gifts left halfway", "room", roomID, "delivered", rep.Delivered, "merged", rep.Merged,
 			"refunded", rep.Refunded, "declined", rep.Declined, "failed", rep.Failed, "more", rep.More)
 	}
-}
-
-func mustJSON(v any) []byte {
-	b, _ := json.Marshal(v)
-	return b
 }

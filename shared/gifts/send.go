@@ -140,18 +140,11 @@ func (s *Service) Send(ctx context.Context, p SendParams) (Sent, error) {
 	defer cancel()
 	op := opID("gift", p.UserID, p.RoomID, p.Key)
 	rec := giftOp{State: stateAccepted, RoomID: p.RoomID, UserID: p.UserID, Gift: g, Count: p.Count, Coins: g.Price * p.Count, At: s.clock()}
-	raw, err := json.Marshal(rec)
-	if err != nil {
-		return Sent{}, err
-	}
-	created, err := s.kv.PutIfAbsent(ctx, ledgerKey(p.RoomID, op), raw, 0)
+	raw, created, err := s.recordOnce(ctx, ledgerKey(p.RoomID, op), mustJSON(rec), &rec)
 	if err != nil {
 		return Sent{}, err
 	}
 	if !created {
-		if rec, raw, err = s.loadOp(ctx, p.RoomID, op); err != nil {
-			return Sent{}, err
-		}
 		if rec.UserID != p.UserID || rec.Gift.GiftID != p.GiftID || rec.Count != p.Count {
 			return Sent{}, live.Errorf(live.EIdempotencyReuse, "This Idempotency-Key sent another gift; use a new key for a new gift.")
 		}
@@ -193,10 +186,7 @@ func (s *Service) advance(ctx context.Context, op string, rec giftOp, raw []byte
 		if next.State == "" {
 			return Sent{}, rec, err
 		}
-		b, merr := json.Marshal(next)
-		if merr != nil {
-			return Sent{}, rec, merr
-		}
+		b := mustJSON(next)
 		rctx, cancel := recording(ctx)
 		swapped, serr := s.kv.CompareAndSwap(rctx, ledgerKey(rec.RoomID, op), raw, b, 0)
 		cancel()
@@ -346,7 +336,7 @@ func (s *Service) deliver(ctx context.Context, op string, rec giftOp, mark strin
 		next.State, next.Queue = stateQueued, mark
 		return next, nil
 	}
-	ext, _ := json.Marshal(sendGiftExt{GiftID: rec.Gift.GiftID, Name: rec.Gift.Name, Count: rec.Count, Combo: rec.Combo,
+	ext := mustJSON(sendGiftExt{GiftID: rec.Gift.GiftID, Name: rec.Gift.Name, Count: rec.Count, Combo: rec.Combo,
 		Price: rec.Gift.Price, ImageURL: rec.Gift.ImageURL, AnimationURL: rec.Gift.AnimationURL, UserID: rec.UserID})
 	err := s.waitUntil(ctx, at)
 	if err == nil {
@@ -396,15 +386,12 @@ type sendGiftExt struct {
 var errVanished = errors.New("gifts: gift record vanished")
 
 func (s *Service) loadOp(ctx context.Context, roomID, op string) (giftOp, []byte, error) {
-	raw, ok, err := s.kv.Get(ctx, ledgerKey(roomID, op))
-	if err != nil {
-		return giftOp{}, nil, err
-	}
-	if !ok {
-		return giftOp{}, nil, errVanished
-	}
 	var rec giftOp
-	return rec, raw, json.Unmarshal(raw, &rec)
+	raw, ok, err := s.load(ctx, ledgerKey(roomID, op), &rec)
+	if err == nil && !ok {
+		err = errVanished
+	}
+	return rec, raw, err
 }
 
 // comboState is what "combo#{room}#{user}#{gift}" holds.
@@ -420,27 +407,16 @@ func (s *Service) combo(ctx context.Context, rec giftOp) (int64, error) {
 	ttl := s.cfg.ComboWindow + time.Minute
 	for range maxSwapAttempts {
 		now := s.clock().UnixMilli()
-		raw, ok, err := s.kv.Get(ctx, key)
+		var c comboState
+		raw, ok, err := s.load(ctx, key, &c)
 		if err != nil {
 			return 0, err
-		}
-		var c comboState
-		if ok {
-			if err := json.Unmarshal(raw, &c); err != nil {
-				return 0, err
-			}
 		}
 		n := comboState{Combo: 1, Last: now}
 		if ok && now-c.Last <= s.cfg.ComboWindow.Milliseconds() {
 			n.Combo = c.Combo + 1
 		}
-		b, _ := json.Marshal(n)
-		var swapped bool
-		if ok {
-			swapped, err = s.kv.CompareAndSwap(ctx, key, raw, b, ttl)
-		} else {
-			swapped, err = s.kv.PutIfAbsent(ctx, key, b, ttl)
-		}
+		swapped, err := s.swap(ctx, key, raw, mustJSON(n), ttl)
 		if err != nil {
 			return 0, err
 		}

@@ -2,8 +2,6 @@ package gifts
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/uriba-live/uriba/shared/live"
@@ -44,33 +42,9 @@ type Balance struct {
 
 // loadWallet returns the wallet of userID and its encoding (nil when there is none).
 func (s *Service) loadWallet(ctx context.Context, userID string) (wallet, []byte, error) {
-	raw, ok, err := s.kv.Get(ctx, walletKey(userID))
-	if err != nil || !ok {
-		return wallet{}, nil, err
-	}
 	var w wallet
-	if err := json.Unmarshal(raw, &w); err != nil {
-		return wallet{}, nil, err
-	}
-	return w, raw, nil
-}
-
-// swapWallet replaces the encoding old (nil: no wallet yet) with w.
-func (s *Service) swapWallet(ctx context.Context, userID string, old []byte, w wallet) (bool, []byte, error) {
-	if len(w.Pending) == 0 {
-		w.Pending = nil
-	}
-	raw, err := json.Marshal(w)
-	if err != nil {
-		return false, nil, err
-	}
-	var ok bool
-	if old == nil {
-		ok, err = s.kv.PutIfAbsent(ctx, walletKey(userID), raw, 0)
-	} else {
-		ok, err = s.kv.CompareAndSwap(ctx, walletKey(userID), old, raw, 0)
-	}
-	return ok, raw, err
+	raw, _, err := s.load(ctx, walletKey(userID), &w)
+	return w, raw, err
 }
 
 // maxSwapAttempts bounds the compare-and-swap attempts of one wallet change; under contention
@@ -80,45 +54,64 @@ const maxSwapAttempts = 200
 // errBusy is the error of a wallet that kept changing.
 var errBusy = live.Errorf(live.EConflict, "The wallet is changing too often; try again.")
 
+// changeWallet reads the wallet of userID and lets change alter it, then writes it with a
+// compare-and-swap, from the start again when another change came first. change reports whether
+// there is anything to write; an error of change ends the change with nothing written. The write
+// drops the operations settled more than settleGrace ago. It returns the wallet as it then is.
+func (s *Service) changeWallet(ctx context.Context, userID string, change func(w *wallet) (bool, error)) (wallet, error) {
+	for range maxSwapAttempts {
+		w, raw, err := s.loadWallet(ctx, userID)
+		if err != nil {
+			return w, err
+		}
+		if w.Pending == nil {
+			w.Pending = map[string]pendingOp{}
+		}
+		if write, err := change(&w); err != nil || !write {
+			return w, err
+		}
+		now := s.clock().Unix()
+		for k, v := range w.Pending {
+			if v.Settled && now-v.At >= int64(settleGrace/time.Second) {
+				delete(w.Pending, k)
+			}
+		}
+		if len(w.Pending) == 0 {
+			w.Pending = nil
+		}
+		swapped, err := s.swap(ctx, walletKey(userID), raw, mustJSON(w), 0)
+		if err != nil || swapped {
+			return w, err
+		}
+	}
+	return wallet{}, errBusy
+}
+
 // apply adds delta to the wallet of userID once for the operation op, which stays pending in
 // the wallet until settle. A negative delta the balance does not cover fails with
 // EInsufficientCoins and changes nothing. It returns the balance after the operation; applied is
 // false when op was already pending. It makes one Get and one CompareAndSwap when uncontended.
 func (s *Service) apply(ctx context.Context, userID, op string, delta int64) (balance int64, applied bool, err error) {
-	for range maxSwapAttempts {
-		w, raw, err := s.loadWallet(ctx, userID)
-		if err != nil {
-			return 0, false, err
-		}
+	w, err := s.changeWallet(ctx, userID, func(w *wallet) (bool, error) {
+		applied = false
 		if p, ok := w.Pending[op]; ok {
 			if p.Void {
-				return w.Balance, false, errVoided
+				return false, errVoided
 			}
-			return w.Balance, false, nil
+			return false, nil
 		}
 		next := w.Balance + delta
 		if next < 0 {
-			return w.Balance, false, live.InsufficientCoins(w.Balance, -delta)
+			return false, live.InsufficientCoins(w.Balance, -delta)
 		}
 		if next > live.MaxBalance {
-			return w.Balance, false, live.Errorf(live.EUnprocessable, "The balance would exceed %d coins.", int64(live.MaxBalance))
+			return false, live.Errorf(live.EUnprocessable, "The balance would exceed %d coins.", int64(live.MaxBalance))
 		}
-		now := s.clock().Unix()
-		nw := wallet{Balance: next, Pending: map[string]pendingOp{op: {Delta: delta, At: now}}}
-		for k, v := range w.Pending {
-			if !v.Settled || now-v.At < int64(settleGrace/time.Second) {
-				nw.Pending[k] = v
-			}
-		}
-		ok, _, err := s.swapWallet(ctx, userID, raw, nw)
-		if err != nil {
-			return 0, false, err
-		}
-		if ok {
-			return next, true, nil
-		}
-	}
-	return 0, false, errBusy
+		w.Balance, applied = next, true
+		w.Pending[op] = pendingOp{Delta: delta, At: s.clock().Unix()}
+		return true, nil
+	})
+	return w.Balance, applied && err == nil, err
 }
 
 // pendingIn reports whether op was applied to the wallet of userID (and not voided), and the
@@ -139,52 +132,32 @@ var errVoided = live.Errorf(live.EConflict, "The gift was closed unpaid while th
 // reports true and the balance; when it was not, it records op as void, so that it can no longer
 // be applied, and reports false.
 func (s *Service) claim(ctx context.Context, userID, op string) (applied bool, balance int64, err error) {
-	for range maxSwapAttempts {
-		w, raw, err := s.loadWallet(ctx, userID)
-		if err != nil {
-			return false, 0, err
-		}
-		if p, ok := w.Pending[op]; ok {
-			return !p.Void, w.Balance, nil
-		}
-		if w.Pending == nil {
-			w.Pending = map[string]pendingOp{}
+	w, err := s.changeWallet(ctx, userID, func(w *wallet) (bool, error) {
+		p, ok := w.Pending[op]
+		applied = ok && !p.Void
+		if ok {
+			return false, nil
 		}
 		w.Pending[op] = pendingOp{At: s.clock().Unix(), Settled: true, Void: true}
-		ok, _, err := s.swapWallet(ctx, userID, raw, w)
-		if err != nil {
-			return false, 0, err
-		}
-		if ok {
-			return false, w.Balance, nil
-		}
-	}
-	return false, 0, errBusy
+		return true, nil
+	})
+	return applied, w.Balance, err
 }
 
 // settle marks op settled in the wallet once its own record holds it, so that a later change
 // drops it after settleGrace. A failure is logged: an unsettled entry only costs space.
 func (s *Service) settle(ctx context.Context, userID, op string) {
-	for range maxSwapAttempts {
-		w, raw, err := s.loadWallet(ctx, userID)
-		if err != nil {
-			s.log.Warn("gifts: settling a wallet failed", "err", err)
-			return
-		}
+	_, err := s.changeWallet(ctx, userID, func(w *wallet) (bool, error) {
 		p, ok := w.Pending[op]
 		if !ok || p.Settled {
-			return
+			return false, nil
 		}
 		p.Settled = true
 		w.Pending[op] = p
-		swapped, _, err := s.swapWallet(ctx, userID, raw, w)
-		if err != nil {
-			s.log.Warn("gifts: settling a wallet failed", "err", err)
-			return
-		}
-		if swapped {
-			return
-		}
+		return true, nil
+	})
+	if err != nil {
+		s.log.Warn("gifts: settling a wallet failed", "err", err)
 	}
 }
 
@@ -231,8 +204,7 @@ func (s *Service) TopUp(ctx context.Context, userID, key string, amount int64) (
 	op := "topup:" + opID("topup", userID, key)
 	recKey := "topup#" + store.EscapeID(userID) + "#" + op
 	rec := topUp{Amount: amount, At: s.clock()}
-	raw, _ := json.Marshal(rec)
-	raw, created, err := s.recordOnce(ctx, recKey, raw, &rec)
+	raw, created, err := s.recordOnce(ctx, recKey, mustJSON(rec), &rec)
 	if err != nil {
 		return Balance{}, err
 	}
@@ -249,31 +221,9 @@ func (s *Service) TopUp(ctx context.Context, userID, key string, amount int64) (
 		return Balance{}, err
 	}
 	rec.Done, rec.Balance = true, balance
-	done, _ := json.Marshal(rec)
-	if _, err := s.kv.CompareAndSwap(ctx, recKey, raw, done, 0); err != nil {
+	if _, err := s.kv.CompareAndSwap(ctx, recKey, raw, mustJSON(rec), 0); err != nil {
 		return Balance{}, err
 	}
 	s.settle(ctx, userID, op)
 	return Balance{UserID: userID, Balance: balance}, nil
-}
-
-// recordOnce stores raw under key unless the key holds a record already, which it then returns
-// decoded into into, so that a repeated operation finds what its first call recorded. It reports
-// the record's value and whether it was created now.
-func (s *Service) recordOnce(ctx context.Context, key string, raw []byte, into any) ([]byte, bool, error) {
-	created, err := s.kv.PutIfAbsent(ctx, key, raw, 0)
-	if err != nil || created {
-		return raw, created, err
-	}
-	got, ok, err := s.kv.Get(ctx, key)
-	if err != nil {
-		return nil, false, err
-	}
-	if !ok {
-		return nil, false, fmt.Errorf("gifts: record %s vanished", key)
-	}
-	if err := json.Unmarshal(got, into); err != nil {
-		return nil, false, err
-	}
-	return got, false, nil
 }
