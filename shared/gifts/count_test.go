@@ -3,6 +3,7 @@ package gifts_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/uriba-live/uriba/shared/clock"
 	"github.com/uriba-live/uriba/shared/gifts"
 	"github.com/uriba-live/uriba/shared/live"
+	"github.com/uriba-live/uriba/shared/roomstats"
 	"github.com/uriba-live/uriba/shared/store"
 	"github.com/uriba-live/uriba/shared/store/memstore"
 )
@@ -90,28 +92,19 @@ func TestAGiftIsCountedInTheRoomOnceWhenTheStoreFailsHalfway(t *testing.T) {
 	}
 }
 
-func (w *world) totals(t *testing.T) struct {
-	Gifts, Coins int64
-	TopGifters   []struct{ Gifts, Coins int64 }
-} {
+func (w *world) totals(t *testing.T) roomstats.Totals {
 	t.Helper()
 	tot, err := w.svc.Sales().Totals(context.Background(), "r1", 10)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := struct {
-		Gifts, Coins int64
-		TopGifters   []struct{ Gifts, Coins int64 }
-	}{Gifts: tot.Gifts, Coins: tot.Coins}
-	for _, g := range tot.TopGifters {
-		out.TopGifters = append(out.TopGifters, struct{ Gifts, Coins int64 }{g.Gifts, g.Coins})
-	}
-	return out
+	return tot
 }
 
+// hasPrefix reports whether a key of m starts with prefix.
 func hasPrefix(m map[string]string, prefix string) bool {
 	for k := range m {
-		if len(k) >= len(prefix) && k[:len(prefix)] == prefix {
+		if strings.HasPrefix(k, prefix) {
 			return true
 		}
 	}
