@@ -61,7 +61,9 @@ test('a merchant and two viewers run a whole live', async () => {
   await merchant.locator('#alert', { hasText: 'Unauthorized' }).waitFor();
   await merchant.fill('#key', key);
   await merchant.click('#key-form button');
-  assert.equal(await merchant.evaluate(() => document.documentElement.outerHTML.includes(sessionStorage.getItem('uriba.merchantKey'))), false, 'the key shows in the page');
+  const kept = await merchant.evaluate(() => sessionStorage.getItem('uriba.merchantKey'));
+  assert.equal(kept, key, 'the key is not kept for the tab');
+  assert.equal(await merchant.evaluate((k) => document.documentElement.outerHTML.includes(k), key), false, 'the key shows in the page');
 
   await merchant.fill('#create-form input[name=roomId]', roomID);
   await merchant.click('#create-form button');

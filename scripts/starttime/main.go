@@ -104,7 +104,6 @@ func baseEnv() []string {
 	return []string{
 		"PATH=" + os.Getenv("PATH"),
 		"URIBA_RUNTIME=http",
-		"URIBA_LOG_LEVEL=warn",
 		"IM_SDKAPPID=1400000001",
 		"IM_SECRET_KEY=starttime-secret-key-0123456789abcdef",
 		"IM_BASE_URL=http://127.0.0.1:1",

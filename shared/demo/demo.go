@@ -70,7 +70,7 @@ func Handler() http.Handler {
 			name = strings.TrimPrefix(r.URL.Path, "/demo/")
 		}
 		a, ok := assets[name]
-		if !ok || name == "" {
+		if !ok {
 			httpapi.WriteError(w, live.Errorf(live.ENotFound, "The demo has no file %q.", name))
 			return
 		}

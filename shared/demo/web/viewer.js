@@ -30,13 +30,14 @@ const levels = new Map(); // user ID → level, from LEVEL_UP
 const names = new Map(); // user ID → nickname, from messages and tips
 const pending = new Map(); // random → text of this viewer's messages on their way
 
-function showAlert(e) {
+/** showAlert shows e for a few seconds, or until the next alert when it is to stay. */
+function showAlert(e, stay = false) {
   const box = $('alert');
   if (!e) { box.hidden = true; return; }
   box.textContent = e.title ? `${e.title}: ${e.detail || ''}` : String(e.message || e);
   box.hidden = false;
   clearTimeout(showAlert.timer);
-  showAlert.timer = setTimeout(() => { box.hidden = true; }, 6000);
+  if (!stay) showAlert.timer = setTimeout(() => { box.hidden = true; }, 6000);
 }
 
 const nameOf = (id, nick) => {
@@ -322,9 +323,7 @@ async function start() {
   translate();
   languageSwitch($('lang'), render);
   if (!roomID || !pass) {
-    showAlert({ title: 'uriba', detail: t('noPass') });
-    $('alert').hidden = false;
-    clearTimeout(showAlert.timer);
+    showAlert({ title: 'uriba', detail: t('noPass') }, true);
     return;
   }
   if (pass.nick) names.set(me, pass.nick);
@@ -351,8 +350,7 @@ async function start() {
     await im.joinGroup({ groupID: roomID });
     await readRoom();
   } catch (e) {
-    showAlert({ title: 'IM', detail: e.message });
-    clearTimeout(showAlert.timer);
+    showAlert({ title: 'IM', detail: e.message }, true);
     return;
   }
   refreshStream();
