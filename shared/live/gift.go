@@ -1,6 +1,7 @@
 package live
 
 import (
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -184,27 +185,13 @@ func DecimalFromTenThousandths(n int64) Decimal {
 		n = -n
 	}
 	whole, frac := n/10000, n%10000
-	s := itoa64(whole)
+	s := strconv.FormatInt(whole, 10)
 	if frac != 0 {
-		f := itoa64(frac + 10000)[1:]
+		f := strconv.FormatInt(frac+10000, 10)[1:]
 		s += "." + strings.TrimRight(f, "0")
 	}
 	if neg {
 		s = "-" + s
 	}
 	return Decimal(s)
-}
-
-func itoa64(n int64) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	return string(b[i:])
 }
