@@ -41,18 +41,11 @@ func (g Gift) Validate() error {
 	if err := ValidateGiftID(g.GiftID); err != nil {
 		return err
 	}
-	switch {
-	case !utf8.ValidString(g.Name):
-		return Errorf(EInvalid, "name is not valid UTF-8.")
-	case strings.TrimSpace(g.Name) == "":
-		return Errorf(EInvalid, "name must not be empty.")
-	case utf8.RuneCountInString(g.Name) > MaxGiftNameRunes:
-		return Errorf(EInvalid, "name is %d characters; at most %d are allowed.", utf8.RuneCountInString(g.Name), MaxGiftNameRunes)
-	case g.Price <= 0 || g.Price > MaxGiftPrice:
-		return Errorf(EInvalid, "price must be a whole number of coins from 1 to %d.", MaxGiftPrice)
-	}
-	if err := checkText("name", g.Name, len(g.Name), false); err != nil {
+	if err := checkName(g.Name, MaxGiftNameRunes); err != nil {
 		return err
+	}
+	if g.Price <= 0 || g.Price > MaxGiftPrice {
+		return Errorf(EInvalid, "price must be a whole number of coins from 1 to %d.", MaxGiftPrice)
 	}
 	if err := checkWebURL("imageUrl", g.ImageURL); err != nil {
 		return err

@@ -283,6 +283,20 @@ func checkText(field, s string, max int, multiline bool) error {
 	return nil
 }
 
+// checkName checks a name: valid UTF-8, not blank, at most max characters and without control
+// characters.
+func checkName(name string, max int) error {
+	switch {
+	case !utf8.ValidString(name):
+		return Errorf(EInvalid, "name is not valid UTF-8.")
+	case strings.TrimSpace(name) == "":
+		return Errorf(EInvalid, "name must not be empty.")
+	case utf8.RuneCountInString(name) > max:
+		return Errorf(EInvalid, "name is %d characters; at most %d are allowed.", utf8.RuneCountInString(name), max)
+	}
+	return checkText("name", name, len(name), false)
+}
+
 // Product is what a merchant pins in a room: the group custom field ADD_GOODS carries it, encoded
 // by FieldValue, to every viewer.
 //
@@ -324,15 +338,7 @@ func (p Product) Validate() error {
 	if err := validateProductID(p.ProductID); err != nil {
 		return err
 	}
-	switch {
-	case !utf8.ValidString(p.Name):
-		return Errorf(EInvalid, "name is not valid UTF-8.")
-	case strings.TrimSpace(p.Name) == "":
-		return Errorf(EInvalid, "name must not be empty.")
-	case utf8.RuneCountInString(p.Name) > MaxProductNameRunes:
-		return Errorf(EInvalid, "name is %d characters; at most %d are allowed.", utf8.RuneCountInString(p.Name), MaxProductNameRunes)
-	}
-	if err := checkText("name", p.Name, len(p.Name), false); err != nil {
+	if err := checkName(p.Name, MaxProductNameRunes); err != nil {
 		return err
 	}
 	if err := p.Price.check("price"); err != nil {
