@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"io"
 	"net/http"
 
 	"github.com/uriba-live/uriba/shared/live"
@@ -66,9 +65,9 @@ func (h Streams) play(w http.ResponseWriter, r *http.Request) error {
 // callback answers Tencent's stream callbacks: {"code":0} with HTTP 200 when the callback is
 // applied or deliberately ignored, a problem document otherwise (Tencent then repeats it).
 func (h Streams) callback(w http.ResponseWriter, r *http.Request) error {
-	body, err := io.ReadAll(r.Body)
+	body, err := readBody(r)
 	if err != nil {
-		return live.Errorf(live.ETooLarge, "The callback body could not be read whole.")
+		return err
 	}
 	outcome, err := h.Service.Callback(r.Context(), body)
 	if err != nil {
