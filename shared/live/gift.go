@@ -55,15 +55,7 @@ func (g Gift) Validate() error {
 
 // ValidateGiftID checks a gift's ID: 1 to MaxGiftIDBytes bytes of printable ASCII.
 func ValidateGiftID(id string) error {
-	switch {
-	case id == "":
-		return Errorf(EInvalid, "giftId must not be empty.")
-	case len(id) > MaxGiftIDBytes:
-		return Errorf(EInvalid, "giftId is %d bytes; at most %d are allowed.", len(id), MaxGiftIDBytes)
-	case !printableASCII(id):
-		return Errorf(EInvalid, "giftId must be printable ASCII.")
-	}
-	return nil
+	return checkASCIIID("giftId", id, MaxGiftIDBytes)
 }
 
 // ValidateGiftCount checks how many of a gift a viewer sends at once: 1 to MaxGiftCount.
@@ -108,18 +100,13 @@ const MaxPurchaseAmountDigits = 12
 // Validate reports the first problem of p, as an EInvalid error. admin is the app's IM admin
 // account, which no buyer may be.
 func (p Purchase) Validate(admin string) error {
-	switch {
-	case p.OrderID == "":
-		return Errorf(EInvalid, "orderId must not be empty.")
-	case len(p.OrderID) > MaxOrderIDBytes:
-		return Errorf(EInvalid, "orderId is %d bytes; at most %d are allowed.", len(p.OrderID), MaxOrderIDBytes)
-	case !printableASCII(p.OrderID):
-		return Errorf(EInvalid, "orderId must be printable ASCII.")
+	if err := checkASCIIID("orderId", p.OrderID, MaxOrderIDBytes); err != nil {
+		return err
 	}
 	if err := CheckMemberID(p.UserID, admin); err != nil {
 		return InField("userId", err)
 	}
-	if err := validateProductID(p.ProductID); err != nil {
+	if err := checkASCIIID("productId", p.ProductID, MaxProductIDBytes); err != nil {
 		return err
 	}
 	switch {

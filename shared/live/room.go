@@ -319,23 +319,23 @@ type Product struct {
 	SaleEndsAt *time.Time `json:"saleEndsAt,omitempty"`
 }
 
-// validateProductID reports an EInvalid error when id is not a product ID: 1 to
-// MaxProductIDBytes bytes of printable ASCII.
-func validateProductID(id string) error {
+// checkASCIIID reports an EInvalid error naming field when id is not 1 to max bytes of
+// printable ASCII.
+func checkASCIIID(field, id string, max int) error {
 	switch {
 	case id == "":
-		return Errorf(EInvalid, "productId must not be empty.")
-	case len(id) > MaxProductIDBytes:
-		return Errorf(EInvalid, "productId is %d bytes; at most %d are allowed.", len(id), MaxProductIDBytes)
+		return Errorf(EInvalid, "%s must not be empty.", field)
+	case len(id) > max:
+		return Errorf(EInvalid, "%s is %d bytes; at most %d are allowed.", field, len(id), max)
 	case !printableASCII(id):
-		return Errorf(EInvalid, "productId must be printable ASCII.")
+		return Errorf(EInvalid, "%s must be printable ASCII.", field)
 	}
 	return nil
 }
 
 // Validate reports the first problem of p, as an EInvalid error.
 func (p Product) Validate() error {
-	if err := validateProductID(p.ProductID); err != nil {
+	if err := checkASCIIID("productId", p.ProductID, MaxProductIDBytes); err != nil {
 		return err
 	}
 	if err := checkName(p.Name, MaxProductNameRunes); err != nil {
