@@ -63,6 +63,21 @@ func authCredentials(r *http.Request, scheme string) (string, bool) {
 	return c, c != ""
 }
 
+// merchantOrViewer runs next for a merchant (Authorization: Bearer) or a viewer (Authorization:
+// UserSig with X-User-Id).
+func merchantOrViewer(merchants MerchantKeys, viewers Viewers, next HandlerFunc) HandlerFunc {
+	merchant, viewer := merchants.Require(next), viewers.Require(next)
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if _, ok := authCredentials(r, "UserSig"); ok {
+			return viewer(w, r)
+		}
+		if _, ok := authCredentials(r, "Bearer"); ok {
+			return merchant(w, r)
+		}
+		return live.Errorf(live.EUnauthorized, "Send a merchant key (Authorization: Bearer <key>) or a viewer's Authorization: UserSig <sig> and X-User-Id.")
+	}
+}
+
 // UserSigVerifier checks a viewer's IM UserSig; tim.VerifyUserSig with the app's key fits.
 type UserSigVerifier func(userID, userSig string, now time.Time) error
 

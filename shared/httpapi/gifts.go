@@ -48,19 +48,12 @@ func requireKey(h HandlerFunc) HandlerFunc {
 
 // balanceAuth lets a merchant read any balance and a viewer only their own.
 func (h Gifts) balanceAuth(next HandlerFunc) HandlerFunc {
-	asViewer := h.Viewers.Require(func(w http.ResponseWriter, r *http.Request) error {
-		if ViewerID(r.Context()) != r.PathValue("userId") {
+	return merchantOrViewer(h.Merchants, h.Viewers, func(w http.ResponseWriter, r *http.Request) error {
+		if c, _ := CallerFrom(r.Context()); c.Role == RoleViewer && c.UserID != r.PathValue("userId") {
 			return live.Errorf(live.EForbidden, "A viewer may read only their own balance.")
 		}
 		return next(w, r)
 	})
-	asMerchant := h.Merchants.Require(next)
-	return func(w http.ResponseWriter, r *http.Request) error {
-		if _, ok := authCredentials(r, "UserSig"); ok {
-			return asViewer(w, r)
-		}
-		return asMerchant(w, r)
-	}
 }
 
 // SendGiftRequest is the body of POST /v1/rooms/{roomId}/gifts.

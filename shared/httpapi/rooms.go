@@ -161,13 +161,13 @@ func (h Rooms) setStatus(w http.ResponseWriter, r *http.Request) error {
 	if err := DecodeJSON(r, &req, false); err != nil {
 		return err
 	}
-	set := h.Service.SetStatus
+	var room live.Room
+	var err error
 	if h.Ender != nil && req.Status == string(live.StatusEnded) {
-		set = func(ctx context.Context, id string, _ live.RoomStatus) (live.Room, error) {
-			return h.Ender.EndRoom(ctx, id)
-		}
+		room, err = h.Ender.EndRoom(r.Context(), r.PathValue("roomId"))
+	} else {
+		room, err = h.Service.SetStatus(r.Context(), r.PathValue("roomId"), live.RoomStatus(req.Status))
 	}
-	room, err := set(r.Context(), r.PathValue("roomId"), live.RoomStatus(req.Status))
 	if err != nil {
 		return err
 	}

@@ -1,10 +1,8 @@
 package httpapi
 
 import (
-	"io"
 	"net/http"
 
-	"github.com/uriba-live/uriba/shared/live"
 	"github.com/uriba-live/uriba/shared/streams"
 )
 
@@ -22,24 +20,9 @@ type Streams struct {
 //	GET  /v1/rooms/{roomId}/play-url   a merchant or any viewer: play URLs
 //	POST /v1/callbacks/stream          the streaming service's callbacks (signed with its key)
 func (h Streams) Register(rt *Router) {
-	rt.Handle("POST /v1/rooms/{roomId}/push-url", h.merchantOrViewer(h.Idempotency.Wrap(h.push)))
-	rt.Handle("GET /v1/rooms/{roomId}/play-url", h.merchantOrViewer(h.play))
+	rt.Handle("POST /v1/rooms/{roomId}/push-url", merchantOrViewer(h.Merchants, h.Viewers, h.Idempotency.Wrap(h.push)))
+	rt.Handle("GET /v1/rooms/{roomId}/play-url", merchantOrViewer(h.Merchants, h.Viewers, h.play))
 	rt.Handle("POST /v1/callbacks/stream", h.callback)
-}
-
-// merchantOrViewer runs next for a merchant (Authorization: Bearer) or a viewer (Authorization:
-// UserSig with X-User-Id).
-func (h Streams) merchantOrViewer(next HandlerFunc) HandlerFunc {
-	merchant, viewer := h.Merchants.Require(next), h.Viewers.Require(next)
-	return func(w http.ResponseWriter, r *http.Request) error {
-		if _, ok := authCredentials(r, "UserSig"); ok {
-			return viewer(w, r)
-		}
-		if _, ok := authCredentials(r, "Bearer"); ok {
-			return merchant(w, r)
-		}
-		return live.Errorf(live.EUnauthorized, "Send a merchant key (Authorization: Bearer <key>) or a viewer's Authorization: UserSig <sig> and X-User-Id.")
-	}
 }
 
 func (h Streams) push(w http.ResponseWriter, r *http.Request) error {
@@ -66,9 +49,9 @@ func (h Streams) play(w http.ResponseWriter, r *http.Request) error {
 // callback answers Tencent's stream callbacks: {"code":0} with HTTP 200 when the callback is
 // applied or deliberately ignored, a problem document otherwise (Tencent then repeats it).
 func (h Streams) callback(w http.ResponseWriter, r *http.Request) error {
-	body, err := io.ReadAll(r.Body)
+	body, err := readBody(r)
 	if err != nil {
-		return live.Errorf(live.ETooLarge, "The callback body could not be read whole.")
+		return err
 	}
 	outcome, err := h.Service.Callback(r.Context(), body)
 	if err != nil {

@@ -13,7 +13,7 @@ import (
 	"github.com/uriba-live/uriba/shared/queue"
 )
 
-// Counts reads a room's like total and remembers the highest total published.
+// Counts reads a room's like total; *roomstats.Stats is one.
 type Counts interface {
 	// Likes returns the room's like total.
 	Likes(ctx context.Context, roomID string) (int64, error)

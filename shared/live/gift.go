@@ -1,6 +1,7 @@
 package live
 
 import (
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -40,18 +41,11 @@ func (g Gift) Validate() error {
 	if err := ValidateGiftID(g.GiftID); err != nil {
 		return err
 	}
-	switch {
-	case !utf8.ValidString(g.Name):
-		return Errorf(EInvalid, "name is not valid UTF-8.")
-	case strings.TrimSpace(g.Name) == "":
-		return Errorf(EInvalid, "name must not be empty.")
-	case utf8.RuneCountInString(g.Name) > MaxGiftNameRunes:
-		return Errorf(EInvalid, "name is %d characters; at most %d are allowed.", utf8.RuneCountInString(g.Name), MaxGiftNameRunes)
-	case g.Price <= 0 || g.Price > MaxGiftPrice:
-		return Errorf(EInvalid, "price must be a whole number of coins from 1 to %d.", MaxGiftPrice)
-	}
-	if err := checkText("name", g.Name, len(g.Name), false); err != nil {
+	if err := checkName(g.Name, MaxGiftNameRunes); err != nil {
 		return err
+	}
+	if g.Price <= 0 || g.Price > MaxGiftPrice {
+		return Errorf(EInvalid, "price must be a whole number of coins from 1 to %d.", MaxGiftPrice)
 	}
 	if err := checkWebURL("imageUrl", g.ImageURL); err != nil {
 		return err
@@ -61,15 +55,7 @@ func (g Gift) Validate() error {
 
 // ValidateGiftID checks a gift's ID: 1 to MaxGiftIDBytes bytes of printable ASCII.
 func ValidateGiftID(id string) error {
-	switch {
-	case id == "":
-		return Errorf(EInvalid, "giftId must not be empty.")
-	case len(id) > MaxGiftIDBytes:
-		return Errorf(EInvalid, "giftId is %d bytes; at most %d are allowed.", len(id), MaxGiftIDBytes)
-	case !printableASCII(id):
-		return Errorf(EInvalid, "giftId must be printable ASCII.")
-	}
-	return nil
+	return checkASCIIID("giftId", id, MaxGiftIDBytes)
 }
 
 // ValidateGiftCount checks how many of a gift a viewer sends at once: 1 to MaxGiftCount.
@@ -114,18 +100,13 @@ const MaxPurchaseAmountDigits = 12
 // Validate reports the first problem of p, as an EInvalid error. admin is the app's IM admin
 // account, which no buyer may be.
 func (p Purchase) Validate(admin string) error {
-	switch {
-	case p.OrderID == "":
-		return Errorf(EInvalid, "orderId must not be empty.")
-	case len(p.OrderID) > MaxOrderIDBytes:
-		return Errorf(EInvalid, "orderId is %d bytes; at most %d are allowed.", len(p.OrderID), MaxOrderIDBytes)
-	case !printableASCII(p.OrderID):
-		return Errorf(EInvalid, "orderId must be printable ASCII.")
+	if err := checkASCIIID("orderId", p.OrderID, MaxOrderIDBytes); err != nil {
+		return err
 	}
 	if err := CheckMemberID(p.UserID, admin); err != nil {
 		return InField("userId", err)
 	}
-	if err := validateProductID(p.ProductID); err != nil {
+	if err := checkASCIIID("productId", p.ProductID, MaxProductIDBytes); err != nil {
 		return err
 	}
 	switch {
@@ -184,27 +165,13 @@ func DecimalFromTenThousandths(n int64) Decimal {
 		n = -n
 	}
 	whole, frac := n/10000, n%10000
-	s := itoa64(whole)
+	s := strconv.FormatInt(whole, 10)
 	if frac != 0 {
-		f := itoa64(frac + 10000)[1:]
+		f := strconv.FormatInt(frac+10000, 10)[1:]
 		s += "." + strings.TrimRight(f, "0")
 	}
 	if neg {
 		s = "-" + s
 	}
 	return Decimal(s)
-}
-
-func itoa64(n int64) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	return string(b[i:])
 }

@@ -283,6 +283,20 @@ func checkText(field, s string, max int, multiline bool) error {
 	return nil
 }
 
+// checkName checks a name: valid UTF-8, not blank, at most max characters and without control
+// characters.
+func checkName(name string, max int) error {
+	switch {
+	case !utf8.ValidString(name):
+		return Errorf(EInvalid, "name is not valid UTF-8.")
+	case strings.TrimSpace(name) == "":
+		return Errorf(EInvalid, "name must not be empty.")
+	case utf8.RuneCountInString(name) > max:
+		return Errorf(EInvalid, "name is %d characters; at most %d are allowed.", utf8.RuneCountInString(name), max)
+	}
+	return checkText("name", name, len(name), false)
+}
+
 // Product is what a merchant pins in a room: the group custom field ADD_GOODS carries it, encoded
 // by FieldValue, to every viewer.
 //
@@ -305,34 +319,26 @@ type Product struct {
 	SaleEndsAt *time.Time `json:"saleEndsAt,omitempty"`
 }
 
-// validateProductID reports an EInvalid error when id is not a product ID: 1 to
-// MaxProductIDBytes bytes of printable ASCII.
-func validateProductID(id string) error {
+// checkASCIIID reports an EInvalid error naming field when id is not 1 to max bytes of
+// printable ASCII.
+func checkASCIIID(field, id string, max int) error {
 	switch {
 	case id == "":
-		return Errorf(EInvalid, "productId must not be empty.")
-	case len(id) > MaxProductIDBytes:
-		return Errorf(EInvalid, "productId is %d bytes; at most %d are allowed.", len(id), MaxProductIDBytes)
+		return Errorf(EInvalid, "%s must not be empty.", field)
+	case len(id) > max:
+		return Errorf(EInvalid, "%s is %d bytes; at most %d are allowed.", field, len(id), max)
 	case !printableASCII(id):
-		return Errorf(EInvalid, "productId must be printable ASCII.")
+		return Errorf(EInvalid, "%s must be printable ASCII.", field)
 	}
 	return nil
 }
 
 // Validate reports the first problem of p, as an EInvalid error.
 func (p Product) Validate() error {
-	if err := validateProductID(p.ProductID); err != nil {
+	if err := checkASCIIID("productId", p.ProductID, MaxProductIDBytes); err != nil {
 		return err
 	}
-	switch {
-	case !utf8.ValidString(p.Name):
-		return Errorf(EInvalid, "name is not valid UTF-8.")
-	case strings.TrimSpace(p.Name) == "":
-		return Errorf(EInvalid, "name must not be empty.")
-	case utf8.RuneCountInString(p.Name) > MaxProductNameRunes:
-		return Errorf(EInvalid, "name is %d characters; at most %d are allowed.", utf8.RuneCountInString(p.Name), MaxProductNameRunes)
-	}
-	if err := checkText("name", p.Name, len(p.Name), false); err != nil {
+	if err := checkName(p.Name, MaxProductNameRunes); err != nil {
 		return err
 	}
 	if err := p.Price.check("price"); err != nil {

@@ -39,9 +39,9 @@ type Recording struct {
 // whether the room changed. Events are ordered by their time, not their arrival: one older than
 // the latest applied changes nothing, so a late stop never pauses a stream that started again
 // later; events of the same second apply in their order of arrival, except a repeat (the same
-// sequence and kind), which changes nothing. A
-// start makes a created or paused room live; a stop pauses a live room; an ended room keeps its
-// status. Status changes are dated at, or now when at is later.
+// sequence and kind), which changes nothing. A start makes a created or paused room live; a stop
+// pauses a live room; an ended room keeps its status. Status changes are dated at, or now when at
+// is later.
 func (r *Room) ApplyPush(started bool, at time.Time, sequence string, now time.Time) (bool, error) {
 	if r.Stream == nil {
 		r.Stream = &Stream{}

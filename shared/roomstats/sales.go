@@ -115,14 +115,14 @@ func (s *Sales) Totals(ctx context.Context, roomID string, top int) (Totals, err
 	if t.TopGifters, err = s.Gifters(ctx, roomID, top); err != nil {
 		return Totals{}, err
 	}
-	err = s.scan(ctx, revenueDir(roomID), func(name string, n int64) {
+	err = scanCounters(ctx, s.kv, revenueDir(roomID), func(name string, n int64) {
 		t.Revenue[name] = live.DecimalFromTenThousandths(n)
 	})
 	if err != nil {
 		return Totals{}, err
 	}
 	products := map[string]*ProductSales{}
-	err = s.scan(ctx, productDir(roomID), func(name string, n int64) {
+	err = scanCounters(ctx, s.kv, productDir(roomID), func(name string, n int64) {
 		id, what, _ := strings.Cut(name, "#")
 		id = store.UnescapeID(id)
 		p := products[id]
@@ -155,7 +155,7 @@ func (s *Sales) Totals(ctx context.Context, roomID string, top int) (Totals, err
 // (every one when limit is not positive).
 func (s *Sales) Gifters(ctx context.Context, roomID string, limit int) ([]Gifter, error) {
 	byUser := map[string]*Gifter{}
-	err := s.scan(ctx, giftersDir(roomID), func(name string, n int64) {
+	err := scanCounters(ctx, s.kv, giftersDir(roomID), func(name string, n int64) {
 		id, what, _ := strings.Cut(name, "#")
 		id = store.UnescapeID(id)
 		g := byUser[id]
@@ -188,11 +188,16 @@ func (s *Sales) Gifters(ctx context.Context, roomID string, limit int) ([]Gifter
 	return out, nil
 }
 
-// scan calls f with the name and count of every counter of the directory dir.
-func (s *Sales) scan(ctx context.Context, dir string, f func(name string, n int64)) error {
+// scanner lists the records of a directory, as store.KV's Scan does.
+type scanner interface {
+	Scan(ctx context.Context, dir, after string, limit int) ([]store.Item, error)
+}
+
+// scanCounters calls f with the name and count of every counter of the directory dir.
+func scanCounters(ctx context.Context, kv scanner, dir string, f func(name string, n int64)) error {
 	after := ""
 	for {
-		items, err := s.kv.Scan(ctx, dir, after, store.MaxScan)
+		items, err := kv.Scan(ctx, dir, after, store.MaxScan)
 		if err != nil {
 			return err
 		}

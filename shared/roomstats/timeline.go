@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/uriba-live/uriba/shared/store"
@@ -54,40 +53,31 @@ func (s *Stats) Timeline(ctx context.Context, roomID string) ([]Point, error) {
 	type sample struct{ viewers, likes int64 }
 	samples := map[int64]*sample{}
 	var first, last int64 = -1, -1
-	dir := timelineDir(roomID)
-	for after := ""; ; {
-		items, err := s.kv.Scan(ctx, dir, after, store.MaxScan)
+	err := scanCounters(ctx, s.kv, timelineDir(roomID), func(name string, n int64) {
+		if len(name) < 2 {
+			return
+		}
+		step, err := strconv.ParseInt(name[:len(name)-1], 10, 64)
 		if err != nil {
-			return nil, err
+			return
 		}
-		for _, it := range items {
-			name := strings.TrimPrefix(it.Key, dir)
-			if !it.Counter || len(name) < 2 {
-				continue
-			}
-			step, err := strconv.ParseInt(name[:len(name)-1], 10, 64)
-			if err != nil {
-				continue
-			}
-			sm := samples[step]
-			if sm == nil {
-				sm = &sample{viewers: -1, likes: -1}
-				samples[step] = sm
-			}
-			if name[len(name)-1] == 'v' {
-				sm.viewers = it.Count
-			} else {
-				sm.likes = it.Count
-			}
-			if first < 0 || step < first {
-				first = step
-			}
-			last = max(last, step)
+		sm := samples[step]
+		if sm == nil {
+			sm = &sample{viewers: -1, likes: -1}
+			samples[step] = sm
 		}
-		if len(items) < store.MaxScan {
-			break
+		if name[len(name)-1] == 'v' {
+			sm.viewers = n
+		} else {
+			sm.likes = n
 		}
-		after = items[len(items)-1].Key
+		if first < 0 || step < first {
+			first = step
+		}
+		last = max(last, step)
+	})
+	if err != nil {
+		return nil, err
 	}
 	if first < 0 {
 		return []Point{}, nil
