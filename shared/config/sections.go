@@ -320,13 +320,7 @@ func (l *Loader) Streaming() Streaming {
 		EndInterval:       l.Duration("STREAM_END_INTERVAL", time.Minute),
 		MaxRoomsPerRun:    l.Int("STREAM_END_MAX_ROOMS", 100, 1, 10000),
 		DestroyGroupAfter: l.Duration("STREAM_DESTROY_GROUP_AFTER", 0),
-	}
-	switch raw := strings.ToLower(l.String("STREAM_END_ON_DROP_FAILURE", "false")); raw {
-	case "true", "1", "yes", "on":
-		c.EndOnDropFailure = true
-	case "false", "0", "no", "off":
-	default:
-		l.Problemf("STREAM_END_ON_DROP_FAILURE is %q: it must be true or false.", raw)
+		EndOnDropFailure:  l.Bool("STREAM_END_ON_DROP_FAILURE", false),
 	}
 	if c.ForbidFor > 90*24*time.Hour {
 		l.Problemf("STREAM_FORBID_FOR is over 90 days, the longest the streaming service forbids a stream.")
