@@ -153,18 +153,7 @@ func TestGiftsThroughBothCloudAdapters(t *testing.T) {
 		return bytes.ReplaceAll(b, []byte("{{USERSIG}}"), []byte(sig))
 	}
 	reply := func(h platform.EventHandler, e json.RawMessage) (int, string) {
-		out, err := h(context.Background(), e)
-		if err != nil {
-			t.Fatal(err)
-		}
-		raw, _ := json.Marshal(out)
-		var r struct {
-			StatusCode int    `json:"statusCode"`
-			Body       string `json:"body"`
-		}
-		if err := json.Unmarshal(raw, &r); err != nil {
-			t.Fatalf("reply %s: %v", raw, err)
-		}
+		r := functiontest.Invoke(t, h, e)
 		return r.StatusCode, r.Body
 	}
 	for range 2 { // the second delivery is a replay

@@ -83,18 +83,7 @@ type imReply struct {
 
 func invoke(t *testing.T, h platform.EventHandler, ev json.RawMessage) imReply {
 	t.Helper()
-	out, err := h(context.Background(), ev)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, _ := json.Marshal(out)
-	var r struct {
-		StatusCode int    `json:"statusCode"`
-		Body       string `json:"body"`
-	}
-	if err := json.Unmarshal(raw, &r); err != nil {
-		t.Fatalf("reply %s: %v", raw, err)
-	}
+	r := functiontest.Invoke(t, h, ev)
 	got := imReply{StatusCode: r.StatusCode}
 	if err := json.Unmarshal([]byte(r.Body), &got.Reply); err != nil {
 		t.Fatalf("body %q: %v", r.Body, err)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -130,18 +129,7 @@ func TestRoomsThroughBothCloudAdapters(t *testing.T) {
 		return bytes.ReplaceAll(b, []byte("{{MERCHANT_KEY}}"), []byte(merchantKey))
 	}
 	reply := func(h platform.EventHandler, e json.RawMessage) (int, string) {
-		out, err := h(context.Background(), e)
-		if err != nil {
-			t.Fatal(err)
-		}
-		raw, _ := json.Marshal(out)
-		var r struct {
-			StatusCode int    `json:"statusCode"`
-			Body       string `json:"body"`
-		}
-		if err := json.Unmarshal(raw, &r); err != nil {
-			t.Fatalf("reply %s: %v", raw, err)
-		}
+		r := functiontest.Invoke(t, h, e)
 		return r.StatusCode, r.Body
 	}
 

@@ -2,8 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net"
@@ -46,35 +44,6 @@ func fixture(t *testing.T, name, key string) json.RawMessage {
 	return bytes.ReplaceAll(b, []byte("{{MERCHANT_KEY}}"), []byte(key))
 }
 
-// platformReply is the part of a Lambda or SCF HTTP reply these tests read.
-type platformReply struct {
-	StatusCode      int               `json:"statusCode"`
-	Headers         map[string]string `json:"headers"`
-	Body            string            `json:"body"`
-	IsBase64Encoded bool              `json:"isBase64Encoded"`
-}
-
-func invoke(t *testing.T, h platform.EventHandler, event json.RawMessage) platformReply {
-	t.Helper()
-	out, err := h(context.Background(), event)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := json.Marshal(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var r platformReply
-	if err := json.Unmarshal(raw, &r); err != nil {
-		t.Fatalf("reply %s: %v", raw, err)
-	}
-	if r.IsBase64Encoded {
-		b, _ := base64.StdEncoding.DecodeString(r.Body)
-		r.Body = string(b)
-	}
-	return r
-}
-
 // checkUserSig asserts that body is a UserSig reply for userID that verifies with the app's key.
 func checkUserSig(t *testing.T, body, userID string) {
 	t.Helper()
@@ -107,7 +76,7 @@ func TestUserSigThroughLambdaFunctionURL(t *testing.T) {
 	env, im := testEnv(t)
 	h := platform.LambdaHandler(newTestFunction(t, env))
 
-	r := invoke(t, h, fixture(t, "usersig-lambda-url.json", merchantKey))
+	r := functiontest.Invoke(t, h, fixture(t, "usersig-lambda-url.json", merchantKey))
 	if r.StatusCode != 200 {
 		t.Fatalf("status %d: %s", r.StatusCode, r.Body)
 	}
@@ -116,7 +85,7 @@ func TestUserSigThroughLambdaFunctionURL(t *testing.T) {
 		t.Fatal("the account was not imported into IM")
 	}
 
-	r = invoke(t, h, fixture(t, "usersig-lambda-url.json", "mk_wrong"))
+	r = functiontest.Invoke(t, h, fixture(t, "usersig-lambda-url.json", "mk_wrong"))
 	if r.StatusCode != 401 || r.Headers["Content-Type"] != "application/problem+json" || !strings.Contains(r.Body, `"unauthorized"`) {
 		t.Fatalf("wrong key: %d %v %s", r.StatusCode, r.Headers, r.Body)
 	}
@@ -126,7 +95,7 @@ func TestUserSigThroughSCFAPIGateway(t *testing.T) {
 	env, im := testEnv(t)
 	h := platform.SCFHandler(newTestFunction(t, env))
 
-	r := invoke(t, h, fixture(t, "usersig-scf-apigw.json", merchantKey))
+	r := functiontest.Invoke(t, h, fixture(t, "usersig-scf-apigw.json", merchantKey))
 	if r.StatusCode != 200 {
 		t.Fatalf("status %d: %s", r.StatusCode, r.Body)
 	}
@@ -134,7 +103,7 @@ func TestUserSigThroughSCFAPIGateway(t *testing.T) {
 	if _, ok := im.Profile("mei"); !ok {
 		t.Fatal("the account was not imported into IM")
 	}
-	r = invoke(t, h, fixture(t, "usersig-scf-apigw.json", ""))
+	r = functiontest.Invoke(t, h, fixture(t, "usersig-scf-apigw.json", ""))
 	if r.StatusCode != 401 {
 		t.Fatalf("no key: %d %s", r.StatusCode, r.Body)
 	}
@@ -149,7 +118,7 @@ func TestIMUnreachableIsABadGateway(t *testing.T) {
 	env["IM_BASE_URL"] = "http://" + ln.Addr().String()
 	ln.Close() // nothing listens there now
 	h := platform.LambdaHandler(newTestFunction(t, env))
-	r := invoke(t, h, fixture(t, "usersig-lambda-url.json", merchantKey))
+	r := functiontest.Invoke(t, h, fixture(t, "usersig-lambda-url.json", merchantKey))
 	if r.StatusCode != 502 || !strings.Contains(r.Body, `"im_unavailable"`) {
 		t.Fatalf("unreachable IM: %d %s", r.StatusCode, r.Body)
 	}
@@ -217,7 +186,7 @@ func TestUnderLambdaRuntimeEmulator(t *testing.T) {
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	var r platformReply
+	var r functiontest.Reply
 	if err := json.Unmarshal(raw, &r); err != nil || r.StatusCode != 200 {
 		t.Fatalf("invocation reply %s (%v)\n%s", raw, err, logs.String())
 	}
@@ -267,7 +236,7 @@ func TestIMRateLimitedIsServiceUnavailable(t *testing.T) {
 	defer limited.Close()
 	env["IM_BASE_URL"] = limited.URL
 	h := platform.LambdaHandler(newTestFunction(t, env))
-	r := invoke(t, h, fixture(t, "usersig-lambda-url.json", merchantKey))
+	r := functiontest.Invoke(t, h, fixture(t, "usersig-lambda-url.json", merchantKey))
 	if r.StatusCode != 503 || !strings.Contains(r.Body, `"im_rate_limited"`) || r.Headers["Retry-After"] == "" {
 		t.Fatalf("rate-limited IM: %d %v %s", r.StatusCode, r.Headers, r.Body)
 	}

@@ -41,7 +41,7 @@ func TestPushURLsAndStreamCallbacksThroughBothCloudAdapters(t *testing.T) {
 
 	fn := env.Build(t, pushurl.Definition)
 	lambdaEvent := strings.ReplaceAll(string(fixture(t, "usersig-lambda-url.json", merchantKey)), "/v1/users/mei/usersig", "/v1/rooms/cloud-live/push-url")
-	r := invoke(t, platform.LambdaHandler(fn), json.RawMessage(lambdaEvent))
+	r := functiontest.Invoke(t, platform.LambdaHandler(fn), json.RawMessage(lambdaEvent))
 	if r.StatusCode != http.StatusOK {
 		t.Fatalf("push-url through Lambda: %d %s", r.StatusCode, r.Body)
 	}
@@ -77,7 +77,7 @@ func TestPushURLsAndStreamCallbacksThroughBothCloudAdapters(t *testing.T) {
 	} {
 		scfEvent = strings.ReplaceAll(scfEvent, old, repl)
 	}
-	r = invoke(t, platform.SCFHandler(fn), json.RawMessage(scfEvent))
+	r = functiontest.Invoke(t, platform.SCFHandler(fn), json.RawMessage(scfEvent))
 	if r.StatusCode != http.StatusOK {
 		t.Fatalf("stream callback through SCF: %d %s", r.StatusCode, r.Body)
 	}

@@ -12,10 +12,17 @@ import (
 	"time"
 
 	"github.com/uriba-live/uriba/shared/tim"
-
-	"github.com/uriba-live/uriba/shared/function/functiontest"
-	"github.com/uriba-live/uriba/shared/httpapi"
 )
+
+// functionNames returns the sorted names of the functions the dev server runs.
+func functionNames() []string {
+	var names []string
+	for _, def := range functions {
+		names = append(names, def.Name)
+	}
+	slices.Sort(names)
+	return names
+}
 
 // TestTheDevServerServesExactlyEveryFunctionsRoutes assembles each function alone, as it is
 // deployed, and holds the dev server to the union of their routes: a route added to a function
@@ -25,28 +32,17 @@ func TestTheDevServerServesExactlyEveryFunctionsRoutes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var deployed, assembled []string
+	var deployed []string
 	for _, d := range dirs {
 		deployed = append(deployed, d.Name())
 	}
-	for _, def := range functions {
-		assembled = append(assembled, def.Name)
-	}
-	slices.Sort(assembled)
-	if !slices.Equal(deployed, assembled) {
+	if assembled := functionNames(); !slices.Equal(deployed, assembled) {
 		t.Fatalf("functions/ holds %v, the dev server runs %v", deployed, assembled)
 	}
 
 	var union []string
-	for _, def := range functions {
-		env := functiontest.New(t)
-		env.Vars["ACTIVITY_QUEUE"] = "log"
-		fn := env.Build(t, def)
-		router, ok := fn.HTTP.(*httpapi.Router)
-		if !ok {
-			t.Fatalf("%s serves no router", def.Name)
-		}
-		union = append(union, router.Routes()...)
+	for _, fn := range deployedFunctions(t) {
+		union = append(union, fn.routes...)
 	}
 	slices.Sort(union)
 	union = slices.Compact(union)

@@ -56,12 +56,7 @@ func deployedFunctions(t *testing.T) []deployed {
 		names = append(names, name)
 	}
 	slices.Sort(names)
-	var assembled []string
-	for _, def := range functions {
-		assembled = append(assembled, def.Name)
-	}
-	slices.Sort(assembled)
-	if !slices.Equal(names, assembled) {
+	if assembled := functionNames(); !slices.Equal(names, assembled) {
 		t.Fatalf("the descriptor tests know the settings of %v, the dev server runs %v", names, assembled)
 	}
 	var out []deployed

@@ -10,7 +10,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -107,22 +106,12 @@ func expiredUserSig(t *testing.T, appID int, key, userID string) string {
 // code or body.
 func request(t *testing.T, base, method, path, body string, header map[string]string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	status, b := send(t, method, base+path, body, header)
 	var p struct{ Code string }
 	if json.Unmarshal(b, &p) == nil && p.Code != "" {
-		return resp.StatusCode, p.Code
+		return status, p.Code
 	}
-	return resp.StatusCode, string(b)
+	return status, string(b)
 }
 
 // TestDevServerSendsGiftsToEveryViewer runs the gift API of the dev server: a new gift reaches the

@@ -84,7 +84,13 @@ func startDevServer(t testing.TB, env map[string]string) (base, banner string, s
 
 func postJSON(t testing.TB, u, body string, header map[string]string) (int, []byte) {
 	t.Helper()
-	req, _ := http.NewRequest("POST", u, strings.NewReader(body))
+	return send(t, "POST", u, body, header)
+}
+
+// send sends a JSON request with the given headers and returns the status and the body.
+func send(t testing.TB, method, u, body string, header map[string]string) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(method, u, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	for k, v := range header {
 		req.Header.Set(k, v)

@@ -47,9 +47,8 @@ func newSettings(getenv func(string) string) (*settings, error) {
 		SDKAppID:    devSDKAppID,
 		Admin:       "administrator",
 		Store:       devStore,
-		SecretKey:   v["IM_SECRET_KEY"],
 		MerchantKey: v["URIBA_DEV_MERCHANT_KEY"],
-		StreamKeys:  [4]string{v["STREAM_PUSH_KEY"], v["STREAM_PLAY_KEY"], v["STREAM_CALLBACK_KEY"], v["CLOUDAPI_SECRET_KEY"]},
+		Secrets:     v,
 	}
 	s.merchantKey = s.laptop.MerchantKey
 	s.apply()

@@ -92,9 +92,8 @@ func TestDevServerRunsAStreamFromPushToScheduledEnd(t *testing.T) {
 	if r := room(); r.Status != "live" || !r.Stream.Pushing || r.Stream.Since == "" {
 		t.Fatalf("after the push started: %+v", r)
 	}
-	req, _ := http.NewRequest("DELETE", streams, nil)
-	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
-		t.Fatalf("stop push: %v %v", err, resp)
+	if status, body := send(t, "DELETE", streams, "", nil); status != 200 {
+		t.Fatalf("stop push: %d %s", status, body)
 	}
 	waitFor(`"paused"`)
 	if r := room(); r.Status != "paused" || r.Stream.Pushing {

@@ -113,6 +113,26 @@ func (l *Loader) Int(name string, def, lo, hi int) int {
 	return n
 }
 
+// Bool returns the boolean value of name (true/false, 1/0, yes/no, on/off), def when unset,
+// recording a problem when it is none of those.
+func (l *Loader) Bool(name string, def bool) bool {
+	raw := l.String(name, "")
+	switch strings.ToLower(raw) {
+	case "":
+		return def
+	case "yes", "on":
+		return true
+	case "no", "off":
+		return false
+	}
+	b, err := strconv.ParseBool(raw)
+	if err != nil {
+		l.Problemf("%s is %q: it must be true or false.", name, raw)
+		return def
+	}
+	return b
+}
+
 // Duration returns the duration value of name (Go syntax such as "60s"), def when unset, recording
 // a problem when it does not parse or is not positive.
 func (l *Loader) Duration(name string, def time.Duration) time.Duration {

@@ -174,3 +174,16 @@ func TestActivityQueue(t *testing.T) {
 		t.Error("a laptop does not default to log")
 	}
 }
+
+func TestBool(t *testing.T) {
+	for raw, want := range map[string]bool{"": true, "true": true, "On": true, "1": true, "no": false, "FALSE": false, "0": false} {
+		l := NewLoader(env(map[string]string{"FLAG": raw}))
+		if got := l.Bool("FLAG", true); got != want || l.Err() != nil {
+			t.Errorf("%q: %v, %v", raw, got, l.Err())
+		}
+	}
+	l := NewLoader(env(map[string]string{"FLAG": "maybe"}))
+	if l.Bool("FLAG", false); l.Err() == nil || !strings.Contains(l.Err().Error(), "FLAG") {
+		t.Errorf("maybe: %v", l.Err())
+	}
+}

@@ -7,6 +7,7 @@ package config
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"maps"
 	"net/url"
 	"strings"
 	"time"
@@ -319,13 +320,7 @@ func (l *Loader) Streaming() Streaming {
 		EndInterval:       l.Duration("STREAM_END_INTERVAL", time.Minute),
 		MaxRoomsPerRun:    l.Int("STREAM_END_MAX_ROOMS", 100, 1, 10000),
 		DestroyGroupAfter: l.Duration("STREAM_DESTROY_GROUP_AFTER", 0),
-	}
-	switch raw := strings.ToLower(l.String("STREAM_END_ON_DROP_FAILURE", "false")); raw {
-	case "true", "1", "yes", "on":
-		c.EndOnDropFailure = true
-	case "false", "0", "no", "off":
-	default:
-		l.Problemf("STREAM_END_ON_DROP_FAILURE is %q: it must be true or false.", raw)
+		EndOnDropFailure:  l.Bool("STREAM_END_ON_DROP_FAILURE", false),
 	}
 	if c.ForbidFor > 90*24*time.Hour {
 		l.Problemf("STREAM_FORBID_FOR is over 90 days, the longest the streaming service forbids a stream.")
@@ -342,17 +337,15 @@ type Laptop struct {
 	SDKAppID string
 	Admin    string
 	Store    string
-	// SecretKey applies when IM_SECRET_KEY is unset.
-	SecretKey string
 	// MerchantKey is a plain merchant key accepted next to the digests of MERCHANT_KEY_SHA256.
 	MerchantKey string
 	// IMBaseURL applies when IM_BASE_URL is unset: the IM stand-in's address.
 	IMBaseURL string
 	// CloudAPIBaseURL applies when CLOUDAPI_BASE_URL is unset: the streaming stand-in's address.
 	CloudAPIBaseURL string
-	// StreamKeys are the push, play and callback keys (STREAM_PUSH_KEY, STREAM_PLAY_KEY,
-	// STREAM_CALLBACK_KEY) and the Cloud API secret key applied when unset.
-	StreamKeys [4]string
+	// Secrets are development secrets by variable name (IM_SECRET_KEY, STREAM_PUSH_KEY,
+	// STREAM_PLAY_KEY, STREAM_CALLBACK_KEY, CLOUDAPI_SECRET_KEY), each applied when unset.
+	Secrets map[string]string
 }
 
 // laptopStreaming are the development defaults of the streaming settings and Cloud API access.
@@ -369,13 +362,9 @@ func RealIM(getenv func(string) string) bool { return strings.TrimSpace(getenv("
 // MERCHANT_KEY_SHA256 holds the digest of d.MerchantKey next to the environment's digests.
 func (d Laptop) WithDefaults(getenv func(string) string) func(string) string {
 	defaults := map[string]string{"IM_SDKAPPID": d.SDKAppID, "IM_ADMIN": d.Admin, "STORE": d.Store, "IM_BASE_URL": d.IMBaseURL,
-		"IM_SECRET_KEY": d.SecretKey, "CLOUDAPI_BASE_URL": d.CloudAPIBaseURL}
-	for k, v := range laptopStreaming {
-		defaults[k] = v
-	}
-	for i, name := range []string{"STREAM_PUSH_KEY", "STREAM_PLAY_KEY", "STREAM_CALLBACK_KEY", "CLOUDAPI_SECRET_KEY"} {
-		defaults[name] = d.StreamKeys[i]
-	}
+		"CLOUDAPI_BASE_URL": d.CloudAPIBaseURL}
+	maps.Copy(defaults, laptopStreaming)
+	maps.Copy(defaults, d.Secrets)
 	sum := sha256.Sum256([]byte(d.MerchantKey))
 	digests := hex.EncodeToString(sum[:])
 	if configured := strings.TrimSpace(getenv("MERCHANT_KEY_SHA256")); configured != "" {

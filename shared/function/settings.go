@@ -1,9 +1,6 @@
 package function
 
 import (
-	"strconv"
-	"strings"
-
 	"github.com/uriba-live/uriba/shared/config"
 	"github.com/uriba-live/uriba/shared/rooms"
 	"github.com/uriba-live/uriba/shared/tim"
@@ -36,23 +33,4 @@ func LoadRoomFields(env *config.Loader) rooms.Fields {
 		return rooms.DefaultFields()
 	}
 	return f
-}
-
-// Bool reads a boolean variable (true/false, 1/0, yes/no, on/off), def when unset.
-func Bool(env *config.Loader, name string, def bool) bool {
-	raw := env.String(name, "")
-	switch strings.ToLower(raw) {
-	case "":
-		return def
-	case "yes", "on":
-		return true
-	case "no", "off":
-		return false
-	}
-	b, err := strconv.ParseBool(raw)
-	if err != nil {
-		env.Problemf("%s is %q: it must be true or false.", name, raw)
-		return def
-	}
-	return b
 }

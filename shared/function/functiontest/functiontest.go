@@ -6,7 +6,9 @@ package functiontest
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
@@ -115,4 +117,37 @@ func Try(def function.Definition, getenv func(string) string, local bool) (platf
 	env := config.NewLoader(getenv)
 	env.Local = local
 	return def.Build(context.Background(), env, function.Deps{Logger: slog.New(slog.DiscardHandler)})
+}
+
+// Reply is the HTTP reply of a function run on Lambda or SCF, as its event handler returns it.
+type Reply struct {
+	StatusCode      int               `json:"statusCode"`
+	Headers         map[string]string `json:"headers"`
+	Body            string            `json:"body"`
+	IsBase64Encoded bool              `json:"isBase64Encoded"`
+}
+
+// Invoke hands event to h and returns its HTTP reply, with a base64 body decoded.
+func Invoke(t testing.TB, h platform.EventHandler, event json.RawMessage) Reply {
+	t.Helper()
+	out, err := h(context.Background(), event)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := json.Marshal(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r Reply
+	if err := json.Unmarshal(raw, &r); err != nil {
+		t.Fatalf("reply %s: %v", raw, err)
+	}
+	if r.IsBase64Encoded {
+		b, err := base64.StdEncoding.DecodeString(r.Body)
+		if err != nil {
+			t.Fatalf("reply body %q: %v", r.Body, err)
+		}
+		r.Body = string(b)
+	}
+	return r
 }

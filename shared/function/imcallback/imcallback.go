@@ -70,7 +70,7 @@ func LoadSettings(env *config.Loader) Settings {
 		},
 		ModerationMode: callbacks.ModerationMode(env.OneOf("MODERATION_MODE", string(callbacks.ModerationReject),
 			string(callbacks.ModerationReject), string(callbacks.ModerationMask), string(callbacks.ModerationDrop))),
-		ModerateCustom:     function.Bool(env, "MODERATION_CUSTOM", false),
+		ModerateCustom:     env.Bool("MODERATION_CUSTOM", false),
 		LikeEvent:          env.String("LIKE_EVENT", callbacks.DefaultLikeEvent),
 		AbsorbLikes:        env.OneOf("LIKE_MODE", "pass", "pass", "absorb") == "absorb",
 		MaxLikesPerMessage: int64(env.Int("LIKE_MAX_PER_MESSAGE", callbacks.DefaultMaxLikesPerMessage, 1, 1_000_000)),

@@ -43,8 +43,8 @@ type Settings struct {
 // LEVEL_THRESHOLDS or LEVEL_CURVE_BASE and LEVEL_MAX, LEVEL_MAX_AMOUNT) and LEVEL_REMEMBER
 // (default 256), how many recently credited activities each user record remembers,
 // LEVEL_UP_MESSAGES_PER_SECOND (default 5, at most 40), how many level-ups a room announces in a
-// second, the room's
-// group custom fields, of which it sets the like total, and the gift settings of its sweep.
+// second, the room's group custom fields, of which it sets the like total, and the gift settings
+// of its sweep.
 func LoadSettings(env *config.Loader) Settings {
 	return Settings{
 		RoomSettings:      function.LoadRoomSettings(env),
