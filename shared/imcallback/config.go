@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/uriba-live/uriba/shared/live"
-
 	"github.com/uriba-live/uriba/shared/tim"
 )
 

@@ -140,43 +140,27 @@ func (e *encoder) u64(v uint64) { e.b = binary.LittleEndian.AppendUint64(e.b, v)
 func (e *encoder) num(v int)    { e.u64(uint64(int64(v))) }
 func (e *encoder) str(s string) { e.u32(uint32(len(s))); e.b = append(e.b, s...) }
 
-func (e *encoder) u32s(v []uint32) {
+// list appends the length of v, then each of its items with put.
+func list[T any](e *encoder, v []T, put func(T)) {
 	e.u32(uint32(len(v)))
 	for _, x := range v {
-		e.u32(x)
+		put(x)
 	}
 }
 
-func (e *encoder) i32s(v []int32) {
-	e.u32(uint32(len(v)))
-	for _, x := range v {
-		e.u32(uint32(x))
-	}
-}
-
-func (e *encoder) u64s(v []uint64) {
-	e.u32(uint32(len(v)))
-	for _, x := range v {
-		e.u64(x)
-	}
-}
+func (e *encoder) u32s(v []uint32) { list(e, v, e.u32) }
+func (e *encoder) i32s(v []int32)  { list(e, v, func(x int32) { e.u32(uint32(x)) }) }
+func (e *encoder) u64s(v []uint64) { list(e, v, e.u64) }
+func (e *encoder) ints(v []int)    { list(e, v, e.num) }
 
 func (e *encoder) bools(v []bool) {
-	e.u32(uint32(len(v)))
-	for _, x := range v {
+	list(e, v, func(x bool) {
 		var c byte
 		if x {
 			c = 1
 		}
 		e.b = append(e.b, c)
-	}
-}
-
-func (e *encoder) ints(v []int) {
-	e.u32(uint32(len(v)))
-	for _, x := range v {
-		e.num(x)
-	}
+	})
 }
 
 func (e *encoder) report(r ParseReport) {
@@ -192,17 +176,13 @@ func (e *encoder) matcher(m *Matcher) {
 	e.u32s(m.pages)
 	e.u32s(m.blocks)
 	e.u32s(m.lead3[:])
-	e.u32(uint32(len(m.expand)))
-	for _, x := range m.expand {
-		e.u32s(x)
-	}
-	e.u32(uint32(len(m.da)))
-	for _, s := range m.da {
+	list(e, m.expand, e.u32s)
+	list(e, m.da, func(s slot) {
 		e.u32(uint32(s.base))
 		e.u32(uint32(s.check))
 		e.u32(uint32(s.fail))
 		e.u32(uint32(s.out))
-	}
+	})
 	e.i32s(m.dict)
 	e.i32s(m.root)
 	e.u64s(m.pairs)
@@ -211,24 +191,18 @@ func (e *encoder) matcher(m *Matcher) {
 	e.bools(m.single)
 	e.u32(m.kb)
 	e.bools(m.wordish)
-	e.u32(uint32(len(m.pats)))
-	for _, p := range m.pats {
+	list(e, m.pats, func(p pattern) {
 		e.str(p.word)
 		e.num(p.n)
 		e.u64(p.gaps)
 		e.u64(p.latin)
-		e.u32(uint32(len(p.cover)))
-		for _, c := range p.cover {
+		list(e, p.cover, func(c cover) {
 			e.u32s(c.codes)
 			e.u64(c.gaps)
 			e.num(c.off)
-		}
-	}
-	e.u32(uint32(len(m.kana)))
-	for _, k := range m.kana {
-		e.u32(k[0])
-		e.u32(k[1])
-	}
+		})
+	})
+	list(e, m.kana, func(k [2]uint32) { e.u32(k[0]); e.u32(k[1]) })
 }
 
 // decoder reads what encoder wrote. The first problem is kept in err; after it, reads return

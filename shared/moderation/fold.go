@@ -1,6 +1,7 @@
 package moderation
 
 import (
+	"maps"
 	"slices"
 	"sync"
 	"unicode"
@@ -109,13 +110,10 @@ func buildFolding() *folding {
 		}
 	}
 	for _, v := range f.voiced {
-		for k := range v {
-			if !slices.Contains(f.takers, k) {
-				f.takers = append(f.takers, k)
-			}
-		}
+		f.takers = slices.AppendSeq(f.takers, maps.Keys(v))
 	}
 	slices.Sort(f.takers)
+	f.takers = slices.Compact(f.takers)
 	return f
 }
 

@@ -10,9 +10,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/uriba-live/uriba/shared/config"
-
 	"github.com/uriba-live/uriba/shared/awsclient"
+	"github.com/uriba-live/uriba/shared/config"
 	"github.com/uriba-live/uriba/shared/store"
 	"github.com/uriba-live/uriba/shared/store/storetest"
 )

@@ -9,11 +9,10 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/uriba-live/uriba/shared/config"
-
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/uriba-live/uriba/shared/awsclient"
+	"github.com/uriba-live/uriba/shared/config"
 )
 
 // loseFirstReply forwards requests to the server, but for the first request of the given
