@@ -13,6 +13,7 @@ import (
 	"github.com/uriba-live/uriba/shared/css"
 	"github.com/uriba-live/uriba/shared/live"
 	"github.com/uriba-live/uriba/shared/rooms"
+	"github.com/uriba-live/uriba/shared/store"
 	"github.com/uriba-live/uriba/shared/tim"
 )
 
@@ -63,6 +64,7 @@ type KV interface {
 	Put(ctx context.Context, key string, value []byte, ttl time.Duration) error
 	PutIfAbsent(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error)
 	Delete(ctx context.Context, key string) (bool, error)
+	Scan(ctx context.Context, dir, after string, limit int) ([]store.Item, error)
 }
 
 // Cloud drops and forbids streams. *css.API implements it.
