@@ -130,8 +130,3 @@ func (s *Service) now() time.Time { return s.cfg.Now().UTC() }
 func (s *Service) ref(r live.Room) css.StreamRef {
 	return css.StreamRef{Domain: s.cfg.Domains.PushDomain, App: s.cfg.Domains.App, Stream: r.StreamName}
 }
-
-// Forbidden is the error of a caller who may not have what it asked for.
-func forbidden(format string, args ...any) error {
-	return live.Errorf(live.EForbidden, format, args...)
-}
