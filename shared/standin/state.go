@@ -138,7 +138,8 @@ func (im *IM) loadState() error {
 	return nil
 }
 
-// saveLoop writes the state every saveEvery while it changed, until stop is closed.
+// saveLoop writes the state, when it changed, each time the interval every passes, until stop
+// is closed.
 func (im *IM) saveLoop(every time.Duration, stop <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
 	t := time.NewTicker(every)
