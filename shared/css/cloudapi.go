@@ -198,12 +198,3 @@ func retryable(err error) bool {
 		strings.HasPrefix(code, "ResourceUnavailable") || code == "ClientError.NetworkError" ||
 		code == "ClientError.HttpStatusCodeError" || strings.HasPrefix(code, "FailedOperation.CallOtherSvrFailed")
 }
-
-// Code returns the Cloud API error code in err's chain, or "".
-func Code(err error) string {
-	var sdk *tcerrors.TencentCloudSDKError
-	if errors.As(err, &sdk) {
-		return sdk.GetCode()
-	}
-	return ""
-}

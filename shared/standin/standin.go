@@ -234,7 +234,7 @@ func (im *IM) close() {
 	if im.saveStop != nil {
 		close(im.saveStop)
 		<-im.saveDone
-		im.save(false)
+		im.save()
 	}
 }
 

@@ -138,7 +138,8 @@ func (im *IM) loadState() error {
 	return nil
 }
 
-// saveLoop writes the state every saveEvery while it changed, until stop is closed.
+// saveLoop writes the state, when it changed, each time the interval every passes, until stop
+// is closed.
 func (im *IM) saveLoop(every time.Duration, stop <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
 	t := time.NewTicker(every)
@@ -148,19 +149,19 @@ func (im *IM) saveLoop(every time.Duration, stop <-chan struct{}, done chan<- st
 		case <-stop:
 			return
 		case <-t.C:
-			im.save(false)
+			im.save()
 		}
 	}
 }
 
-// save writes the state to Config.StateFile, when it changed since the last save or always is
-// set. A failed save is logged and tried again at the next one.
-func (im *IM) save(always bool) {
+// save writes the state to Config.StateFile, when it changed since the last save. A failed save
+// is logged and tried again at the next one.
+func (im *IM) save() {
 	if im.cfg.StateFile == "" {
 		return
 	}
 	im.mu.Lock()
-	if !im.dirty && !always {
+	if !im.dirty {
 		im.mu.Unlock()
 		return
 	}

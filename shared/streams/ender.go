@@ -21,8 +21,7 @@ import (
 // room's summary numbers as JSON.
 const LiveEndedEvent = live.EventLiveEnded
 
-// destroyPrefix keeps the rooms whose group is to be destroyed: "groupdestroy#{id}" holds the
-// time, and "groupdestroys/{t}.{id}" lists it by time.
+// destroysDir lists the rooms whose group is to be destroyed, by time: "groupdestroys/{t}.{id}".
 const destroysDir = "groupdestroys/"
 
 // Report is what one run did.
@@ -260,13 +259,7 @@ func (s *Service) EndRoom(ctx context.Context, roomID string) (live.Room, error)
 
 // destroyDue destroys the groups whose time has come, up to limit, and returns their IDs.
 func (s *Service) destroyDue(ctx context.Context, now time.Time, limit int) []string {
-	lister, ok := s.kv.(interface {
-		Scan(ctx context.Context, dir, after string, limit int) ([]store.Item, error)
-	})
-	if !ok {
-		return nil
-	}
-	items, err := lister.Scan(ctx, destroysDir, "", limit)
+	items, err := s.kv.Scan(ctx, destroysDir, "", limit)
 	if err != nil {
 		s.log.Warn("listing groups to destroy failed", "err", err)
 		return nil

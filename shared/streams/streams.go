@@ -13,6 +13,7 @@ import (
 	"github.com/uriba-live/uriba/shared/css"
 	"github.com/uriba-live/uriba/shared/live"
 	"github.com/uriba-live/uriba/shared/rooms"
+	"github.com/uriba-live/uriba/shared/store"
 	"github.com/uriba-live/uriba/shared/tim"
 )
 
@@ -63,6 +64,7 @@ type KV interface {
 	Put(ctx context.Context, key string, value []byte, ttl time.Duration) error
 	PutIfAbsent(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error)
 	Delete(ctx context.Context, key string) (bool, error)
+	Scan(ctx context.Context, dir, after string, limit int) ([]store.Item, error)
 }
 
 // Cloud drops and forbids streams. *css.API implements it.
@@ -127,9 +129,4 @@ func (s *Service) now() time.Time { return s.cfg.Now().UTC() }
 // ref names the stream of room r.
 func (s *Service) ref(r live.Room) css.StreamRef {
 	return css.StreamRef{Domain: s.cfg.Domains.PushDomain, App: s.cfg.Domains.App, Stream: r.StreamName}
-}
-
-// Forbidden is the error of a caller who may not have what it asked for.
-func forbidden(format string, args ...any) error {
-	return live.Errorf(live.EForbidden, format, args...)
 }

@@ -334,3 +334,29 @@ func TestAMerchantEndsARoomAsTheScheduleDoes(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestAnEndedRoomsGroupIsDestroyedAfterItsGracePeriod(t *testing.T) {
+	h := newHarness(t, func(c *streams.Config) { c.DestroyGroupAfter = time.Hour })
+	ctx := context.Background()
+	end := start.Add(time.Minute)
+	r := h.room("gone", &end)
+	h.clock.Set(end.Add(time.Second))
+	rep, err := h.svc.Run(ctx)
+	if err != nil || len(rep.Ended) != 1 || len(rep.GroupsDestroyed) != 0 {
+		t.Fatalf("ending run: %+v %v", rep, err)
+	}
+	if _, ok := h.env.IM.Group(r.ID); !ok {
+		t.Fatal("the group was destroyed before its grace period")
+	}
+	h.clock.Advance(time.Hour + time.Second)
+	rep, err = h.svc.Run(ctx)
+	if err != nil || len(rep.GroupsDestroyed) != 1 || rep.GroupsDestroyed[0] != r.ID {
+		t.Fatalf("run after the grace period: %+v %v", rep, err)
+	}
+	if _, ok := h.env.IM.Group(r.ID); ok {
+		t.Fatal("the group is still there after its grace period")
+	}
+	if rep, _ := h.svc.Run(ctx); len(rep.GroupsDestroyed) != 0 {
+		t.Fatalf("a group was destroyed twice: %+v", rep)
+	}
+}

@@ -40,7 +40,7 @@ func (s *Service) Push(ctx context.Context, roomID string, who Who) (PushURLs, e
 	}
 	r := v.Room
 	if !who.Merchant && who.UserID != r.AnchorID {
-		return PushURLs{}, forbidden("Only the room's anchor or a merchant may push to room %s.", r.ID)
+		return PushURLs{}, live.Errorf(live.EForbidden, "Only the room's anchor or a merchant may push to room %s.", r.ID)
 	}
 	exp, err := s.expiry(r)
 	if err != nil {

@@ -139,23 +139,20 @@ func orDefault[T int | time.Duration](v, def T) T {
 // with queue.ErrClosed after Close. An activity whose NotBefore is still to come is held until
 // then and handed over ahead of the activities waiting, so that a backlog does not delay it.
 func (q *Queue) Publish(ctx context.Context, activities ...live.Activity) error {
-	now := time.Now()
-	var due []live.Activity
-	for _, a := range activities {
-		if d := a.NotBefore.Sub(now); d > 0 {
-			if err := q.hold(a, d); err != nil {
-				return err
-			}
-			continue
-		}
-		due = append(due, a)
-	}
-	activities = due
 	if len(activities) == 0 {
 		return nil
 	}
-	if len(activities) > q.cfg.Buffer {
-		return fmt.Errorf("inproc: %d activities exceed the buffer of %d: %w", len(activities), q.cfg.Buffer, queue.ErrFull)
+	now := time.Now()
+	var due, later []live.Activity
+	for _, a := range activities {
+		if a.NotBefore.After(now) {
+			later = append(later, a)
+		} else {
+			due = append(due, a)
+		}
+	}
+	if len(due) > q.cfg.Buffer {
+		return fmt.Errorf("inproc: %d activities exceed the buffer of %d: %w", len(due), q.cfg.Buffer, queue.ErrFull)
 	}
 	for {
 		q.mu.Lock()
@@ -163,8 +160,11 @@ func (q *Queue) Publish(ctx context.Context, activities ...live.Activity) error 
 			q.mu.Unlock()
 			return queue.ErrClosed
 		}
-		if len(q.buf)+len(activities) <= q.cfg.Buffer {
-			q.buf = append(q.buf, activities...)
+		if len(q.buf)+len(due) <= q.cfg.Buffer {
+			q.buf = append(q.buf, due...)
+			for _, a := range later {
+				q.holdLocked(a)
+			}
 			q.mu.Unlock()
 			q.published.Add(uint64(len(activities)))
 			q.signal()
@@ -183,15 +183,11 @@ func (q *Queue) Publish(ctx context.Context, activities ...live.Activity) error 
 	}
 }
 
-// hold keeps a until d has passed, and then puts it at the front of the buffer.
-func (q *Queue) hold(a live.Activity, d time.Duration) error {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.closed {
-		return queue.ErrClosed
-	}
+// holdLocked keeps a until its NotBefore, and then puts it at the front of the buffer. The caller
+// holds q.mu.
+func (q *Queue) holdLocked(a live.Activity) {
 	var t *time.Timer
-	t = time.AfterFunc(d, func() {
+	t = time.AfterFunc(time.Until(a.NotBefore), func() {
 		q.mu.Lock()
 		a, ok := q.held[t]
 		delete(q.held, t)
@@ -202,8 +198,6 @@ func (q *Queue) hold(a live.Activity, d time.Duration) error {
 		q.signal()
 	})
 	q.held[t] = a
-	q.published.Add(1)
-	return nil
 }
 
 // Close stops accepting activities, waits until the consumer has handled every activity already

@@ -393,3 +393,26 @@ func TestCloseHandsOverHeldActivities(t *testing.T) {
 		t.Fatalf("handled %v, want the held activity handed over on Close", ids)
 	}
 }
+
+func TestAMixOfDueAndLaterActivitiesIsAcceptedAllOrNone(t *testing.T) {
+	b := &blocker{entered: make(chan struct{}, 10), release: make(chan struct{})}
+	q := newQueue(t, Config{Handle: b.handle, Buffer: 1, BatchSize: 1, BatchWait: time.Millisecond})
+	t.Cleanup(func() { close(b.release) }) // before Close, which waits for the consumer
+	ctx := context.Background()
+	if err := q.Publish(ctx, activities("first", 1)...); err != nil {
+		t.Fatal(err)
+	}
+	<-b.entered // the consumer holds "first"
+	if err := q.Publish(ctx, activities("fill", 1)...); err != nil {
+		t.Fatal(err)
+	}
+	later := live.Activity{ID: "later", NotBefore: time.Now().Add(time.Hour)}
+	tctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	if err := q.Publish(tctx, later, activities("due", 1)[0]); !errors.Is(err, queue.ErrFull) {
+		t.Fatalf("Publish into a full buffer: %v", err)
+	}
+	if s := q.Stats(); s.Published != 2 || s.Pending != 1 {
+		t.Fatalf("stats %+v: the activity due later was accepted without the one due now", s)
+	}
+}

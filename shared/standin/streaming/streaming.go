@@ -19,9 +19,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -486,16 +487,9 @@ func (l *Live) describe(w http.ResponseWriter, page, size int, reqID string, fai
 		return
 	}
 	l.mu.Lock()
-	names := make([]string, 0, len(l.online))
-	for s := range l.online {
-		names = append(names, s)
-	}
-	starts := map[string]time.Time{}
-	for s, t := range l.online {
-		starts[s] = t
-	}
+	starts := maps.Clone(l.online)
 	l.mu.Unlock()
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(starts))
 	info := []map[string]any{}
 	for i := (page - 1) * size; i < len(names) && i < page*size; i++ {
 		info = append(info, map[string]any{"StreamName": names[i], "AppName": l.cfg.App, "DomainName": l.cfg.PushDomain,
