@@ -2,19 +2,12 @@ package css
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
-	tccommon "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
-	tcerrors "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/errors"
-	tchttp "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/http"
-	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/profile"
-
-	"github.com/uriba-live/uriba/shared/backoff"
+	"github.com/uriba-live/uriba/shared/cloudapi"
 )
 
 // The Cloud API product and version of live streaming.
@@ -27,7 +20,6 @@ const (
 // Defaults of APIConfig.
 const (
 	DefaultAttempts = 4
-	defaultTimeout  = 5 * time.Second
 	retryDelay      = 200 * time.Millisecond
 )
 
@@ -47,46 +39,32 @@ type APIConfig struct {
 	Attempts int
 }
 
-// API calls the stream management actions of the Cloud API through the SDK's CommonClient.
+// API calls the stream management actions of the Cloud API.
 type API struct {
-	client *tccommon.Client
-	retry  backoff.Policy
-	calls  func(action string)
+	client *cloudapi.Client
 }
 
 // NewAPI returns a client of the live product's Cloud API.
 func NewAPI(cfg APIConfig) (*API, error) {
-	if cfg.SecretID == "" || cfg.SecretKey == "" || cfg.Region == "" {
-		return nil, errors.New("css: SecretID, SecretKey and Region are required")
-	}
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = DefaultBaseURL
 	}
 	if cfg.Attempts <= 0 {
 		cfg.Attempts = DefaultAttempts
 	}
-	u, err := url.Parse(cfg.BaseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("css: base URL %q is not an absolute http(s) URL", cfg.BaseURL)
+	client, err := cloudapi.New(cloudapi.Config{
+		Service: Service, Version: Version,
+		SecretID: cfg.SecretID, SecretKey: cfg.SecretKey, Token: cfg.Token, Region: cfg.Region,
+		BaseURL: cfg.BaseURL, Attempts: cfg.Attempts, RetryDelay: retryDelay, Retryable: retryable,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("css: %w", err)
 	}
-	p := profile.NewClientProfile()
-	p.HttpProfile.Scheme = strings.ToUpper(u.Scheme)
-	p.HttpProfile.Endpoint = u.Host + strings.TrimSuffix(u.Path, "/")
-	p.HttpProfile.ReqTimeout = int(defaultTimeout / time.Second)
-	p.Language = "en-US"
-	p.NetworkFailureMaxRetries, p.RateLimitExceededMaxRetries = 0, 0
-	var cred tccommon.CredentialIface = tccommon.NewCredential(cfg.SecretID, cfg.SecretKey)
-	if cfg.Token != "" {
-		cred = tccommon.NewTokenCredential(cfg.SecretID, cfg.SecretKey, cfg.Token)
-	}
-	return &API{
-		client: tccommon.NewCommonClient(cred, cfg.Region, p),
-		retry:  backoff.Policy{Attempts: cfg.Attempts, Base: retryDelay},
-	}, nil
+	return &API{client: client}, nil
 }
 
 // CountCalls makes the client report each attempt of an action to count, for measurements.
-func (a *API) CountCalls(count func(action string)) { a.calls = count }
+func (a *API) CountCalls(count func(action string)) { a.client.CountCalls(count) }
 
 // StreamRef names a stream.
 type StreamRef struct {
@@ -146,55 +124,27 @@ func (a *API) Online(ctx context.Context, domain, app string) ([]OnlineStream, e
 	}
 }
 
-// call sends one action, repeating it while the failure may pass (rate limits, internal errors,
-// the network), and decodes the reply into out when out is not nil.
+// call sends one action, repeating it while the failure may pass (see retryable), and decodes
+// the reply into out when out is not nil.
 func (a *API) call(ctx context.Context, action string, params map[string]any, out any) error {
-	return backoff.Retry(ctx, a.retry, func(int) error {
-		if a.calls != nil {
-			a.calls(action)
-		}
-		req := tchttp.NewCommonRequest(Service, Version, action)
-		req.SetContext(ctx)
-		if err := req.SetActionParameters(params); err != nil {
-			return backoff.Permanent(err)
-		}
-		resp := tchttp.NewCommonResponse()
-		err := a.client.Send(req, resp)
-		if err != nil {
-			if gone(err) {
-				return backoff.Permanent(fmt.Errorf("%s %s: %w: %w", action, params["StreamName"], ErrStreamGone, err))
-			}
-			if !retryable(err) {
-				return backoff.Permanent(fmt.Errorf("%s: %w", action, err))
-			}
-			return fmt.Errorf("%s: %w", action, err)
-		}
-		if out != nil {
-			return backoff.Permanent(json.Unmarshal(resp.GetBody(), out))
-		}
+	err := a.client.Call(ctx, action, params, out)
+	switch {
+	case err == nil:
 		return nil
-	})
+	case gone(err):
+		return fmt.Errorf("%s %s: %w: %w", action, params["StreamName"], ErrStreamGone, err)
+	}
+	return fmt.Errorf("%s: %w", action, err)
 }
 
 // gone reports a Cloud API error saying that the stream is not active.
 func gone(err error) bool {
-	var sdk *tcerrors.TencentCloudSDKError
-	if !errors.As(err, &sdk) {
-		return false
-	}
-	code := sdk.GetCode()
+	code := cloudapi.Code(err)
 	return strings.Contains(code, "StreamNotAlive") || strings.Contains(code, "StreamNotExist")
 }
 
-// retryable reports whether a failure may pass: a rate limit, an internal error of the Cloud
-// API, or a failure on the network.
+// retryable reports whether a failure may pass: what cloudapi.Retryable says, and the live
+// product's failure to reach its own back end; never a stream that is not active.
 func retryable(err error) bool {
-	var sdk *tcerrors.TencentCloudSDKError
-	if !errors.As(err, &sdk) {
-		return true
-	}
-	code := sdk.GetCode()
-	return strings.HasPrefix(code, "RequestLimitExceeded") || strings.HasPrefix(code, "InternalError") ||
-		strings.HasPrefix(code, "ResourceUnavailable") || code == "ClientError.NetworkError" ||
-		code == "ClientError.HttpStatusCodeError" || strings.HasPrefix(code, "FailedOperation.CallOtherSvrFailed")
+	return !gone(err) && (cloudapi.Retryable(err) || strings.HasPrefix(cloudapi.Code(err), "FailedOperation.CallOtherSvrFailed"))
 }

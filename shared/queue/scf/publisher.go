@@ -13,16 +13,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
-	"strings"
 	"time"
 
-	tccommon "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
-	tcerrors "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/errors"
-	tchttp "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/http"
-	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/profile"
-
-	"github.com/uriba-live/uriba/shared/backoff"
+	"github.com/uriba-live/uriba/shared/cloudapi"
 	"github.com/uriba-live/uriba/shared/config"
 	"github.com/uriba-live/uriba/shared/live"
 	"github.com/uriba-live/uriba/shared/queue"
@@ -45,8 +38,6 @@ const (
 	DefaultMaxPayload = 120 << 10
 	// DefaultAttempts bounds the Invoke calls for one event, the first included.
 	DefaultAttempts = 3
-	// defaultTimeout bounds one Invoke call.
-	defaultTimeout = 5 * time.Second
 )
 
 // Config configures a Publisher.
@@ -69,21 +60,11 @@ type Config struct {
 	Attempts int
 }
 
-// endpoint splits a base URL into the SDK's scheme and endpoint (host and path).
-func endpoint(base string) (scheme, host string, err error) {
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", "", errors.New("not an absolute http(s) URL")
-	}
-	return strings.ToUpper(u.Scheme), u.Host + strings.TrimSuffix(u.Path, "/"), nil
-}
-
 // Publisher invokes the consumer function asynchronously with activities. It implements
 // queue.Publisher.
 type Publisher struct {
-	client *tccommon.Client
+	client *cloudapi.Client
 	cfg    Config
-	retry  backoff.Policy
 }
 
 var _ queue.Publisher = (*Publisher)(nil)
@@ -108,32 +89,19 @@ func New(cfg Config) (*Publisher, error) {
 	if cfg.Attempts <= 0 {
 		cfg.Attempts = DefaultAttempts
 	}
-	scheme, host, err := endpoint(cfg.BaseURL)
+	client, err := cloudapi.New(cloudapi.Config{
+		Service: service, Version: version,
+		SecretID: cfg.SecretID, SecretKey: cfg.SecretKey.Reveal(), Token: cfg.Token.Reveal(), Region: cfg.Region,
+		BaseURL: cfg.BaseURL, Attempts: cfg.Attempts, RetryDelay: retryDelay,
+	})
 	if err != nil {
-		return nil, fmt.Errorf("scf: base URL %q: %w", cfg.BaseURL, err)
+		return nil, fmt.Errorf("scf: %w", err)
 	}
-	p := profile.NewClientProfile()
-	p.HttpProfile.Scheme = scheme
-	p.HttpProfile.Endpoint = host
-	p.HttpProfile.ReqTimeout = int(defaultTimeout / time.Second)
-	p.Language = "en-US"
-	// Repeats happen in invoke alone; the SDK's own are switched off (their default, made sure).
-	p.NetworkFailureMaxRetries, p.RateLimitExceededMaxRetries = 0, 0
-	var cred tccommon.CredentialIface = tccommon.NewCredential(cfg.SecretID, cfg.SecretKey.Reveal())
-	if cfg.Token != "" {
-		cred = tccommon.NewTokenCredential(cfg.SecretID, cfg.SecretKey.Reveal(), cfg.Token.Reveal())
-	}
-	return &Publisher{
-		client: tccommon.NewCommonClient(cred, cfg.Region, p),
-		cfg:    cfg,
-		retry:  backoff.Policy{Attempts: cfg.Attempts, Base: retryDelay},
-	}, nil
+	return &Publisher{client: client, cfg: cfg}, nil
 }
 
-// retryDelay is the pause before the first repeat of an Invoke call; it doubles for each further
-// one, and the upper half of each pause is random. The SDK client itself does not retry (New sets
-// NetworkFailureMaxRetries and RateLimitExceededMaxRetries to 0), so one event costs at most
-// Config.Attempts Invoke calls.
+// retryDelay is the pause before the first repeat of an Invoke call (see cloudapi.Config); one
+// event costs at most Config.Attempts Invoke calls.
 const retryDelay = 100 * time.Millisecond
 
 // PublishError reports the activities that were not handed over; see queue.PublishError.
@@ -197,36 +165,13 @@ func (p *Publisher) Publish(ctx context.Context, activities ...live.Activity) er
 	return &PublishError{Transport: "scf", Failed: failed, Err: cause}
 }
 
-// invoke calls Invoke for one event, repeating it while the failure may pass.
+// invoke calls Invoke for one event, repeating it while the failure may pass (see
+// cloudapi.Retryable), after which SCF may or may not have the event.
 func (p *Publisher) invoke(ctx context.Context, event string) error {
-	return backoff.Retry(ctx, p.retry, func(int) error {
-		req := tchttp.NewCommonRequest(service, version, action)
-		req.SetContext(ctx)
-		if err := req.SetActionParameters(map[string]any{
-			"FunctionName":   p.cfg.Function,
-			"Namespace":      p.cfg.Namespace,
-			"InvocationType": "Event",
-			"ClientContext":  event,
-		}); err != nil {
-			return backoff.Permanent(err)
-		}
-		err := p.client.Send(req, tchttp.NewCommonResponse())
-		if err != nil && !retryable(err) {
-			return backoff.Permanent(err)
-		}
-		return err
-	})
-}
-
-// retryable reports whether an Invoke failure may pass: a rate limit, an internal error of the
-// Cloud API, or a failure on the network, after which SCF may or may not have the event.
-func retryable(err error) bool {
-	var sdk *tcerrors.TencentCloudSDKError
-	if !errors.As(err, &sdk) {
-		return true // a network failure
-	}
-	code := sdk.GetCode()
-	return strings.HasPrefix(code, "RequestLimitExceeded") || strings.HasPrefix(code, "InternalError") ||
-		strings.HasPrefix(code, "ResourceUnavailable") || code == "ClientError.NetworkError" ||
-		code == "ClientError.HttpStatusCodeError"
+	return p.client.Call(ctx, action, map[string]any{
+		"FunctionName":   p.cfg.Function,
+		"Namespace":      p.cfg.Namespace,
+		"InvocationType": "Event",
+		"ClientContext":  event,
+	}, nil)
 }
